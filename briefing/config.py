@@ -1,0 +1,104 @@
+"""Turn briefing.toml and command-line overrides into one frozen Config."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .editions import EDITIONS
+from .errors import BriefingError, InputError
+
+CONFIG_FILE = "briefing.toml"
+PAPER_SIZES = ("A4", "A5", "letter")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build needs to know besides the meeting files themselves."""
+
+    workspace: Path
+    inputs: Path
+    layouts: Path
+    output: Path
+    build: tuple[str, ...] = ("pack",)  # layouts made for every meeting
+    editions: tuple[str, ...] = ("internal",)
+    paper: str = "A4"
+    print_shop: bool = False
+    archive: bool = False
+    validate: bool = False
+    strict: bool = False
+    force: bool = False
+    jobs: int = 1
+    shard: tuple[int, int] | None = None  # (K, N): build the K-th of N shares
+
+    def options_fingerprint(self) -> str:
+        """The options that change a PDF's bytes, for freshness hashes."""
+        return f"paper={self.paper};print_shop={self.print_shop};archive={self.archive}"
+
+
+_FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "build": list,
+              "editions": list, "paper": str, "jobs": int}
+
+
+def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
+    """Read briefing.toml (if any) under workspace, then apply the flags a user actually set."""
+    import tomllib
+
+    workspace = Path(workspace).resolve()
+    settings: dict[str, Any] = {}
+    config_path = workspace / CONFIG_FILE
+    if config_path.is_file():
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise InputError.at(config_path, _toml_line(error), f"invalid TOML: {error}") from None
+        settings = _check_file_settings(raw.get("briefing", raw), config_path)
+    # Flags default to None and are dropped here, so an unset flag never overrides the file.
+    settings.update({key: value for key, value in overrides.items() if value not in (None, ())})
+    jobs = settings.pop("jobs", None) or os.cpu_count() or 1
+    config = Config(
+        workspace=workspace,
+        inputs=workspace / settings.pop("inputs", "inputs"),
+        layouts=workspace / settings.pop("layouts", "layouts"),
+        output=workspace / settings.pop("output", "output"),
+        jobs=max(1, int(jobs)))
+    known = {f.name for f in fields(Config)}
+    config = replace(config, **{k: (tuple(v) if isinstance(v, list) else v)
+                                for k, v in settings.items() if k in known})
+    _check_values(config)
+    return config
+
+
+def _check_file_settings(raw: dict, path: Path) -> dict[str, Any]:
+    problems = []
+    for key, value in raw.items():
+        if key not in _FILE_KEYS:
+            hint = difflib.get_close_matches(key, list(_FILE_KEYS), n=1)
+            problems.append(f"unknown setting `{key}`" + (f"; did you mean `{hint[0]}`?" if hint
+                                                           else f"; known: {', '.join(_FILE_KEYS)}"))
+        elif not isinstance(value, _FILE_KEYS[key] if _FILE_KEYS[key] is not Path else str):
+            problems.append(f"`{key}` should be {_FILE_KEYS[key].__name__}")
+    if problems:
+        from .errors import Diagnostic
+        raise InputError([Diagnostic(str(path), 0, 0, p) for p in problems])
+    return dict(raw)
+
+
+def _check_values(config: Config) -> None:
+    for edition in config.editions:
+        if edition not in EDITIONS:
+            raise BriefingError(f"unknown edition `{edition}`; choose from {', '.join(EDITIONS)}")
+    if config.paper not in PAPER_SIZES:
+        raise BriefingError(f"unknown paper size `{config.paper}`; choose from "
+                            f"{', '.join(PAPER_SIZES)}")
+    if config.shard is not None:
+        index, total = config.shard
+        if not 1 <= index <= total:
+            raise BriefingError(f"--shard {index}/{total}: K must be between 1 and N")
+
+
+def _toml_line(error: Exception) -> int:
+    return getattr(error, "lineno", 0) or 0

@@ -1,0 +1,77 @@
+"""Turn `briefing new PATH` into a commented starter meeting file that passes `briefing check`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .errors import BriefingError
+
+STARTER = """\
+# yaml-language-server: $schema={schema_url}
+# A meeting file for briefing. The full format: meeting-format.md. Check it with
+#   briefing check {name}
+# and build the pack with
+#   briefing build {name}
+
+meeting:
+  title: Community conversation          # (required)
+  date: {today}                      # (required) YYYY-MM-DD
+  venue: Community hall                  # (required)
+  area: Ward, Borough
+  organiser: Your organisation
+
+marking:
+  classification: OFFICIAL               # OFFICIAL or OFFICIAL-SENSITIVE
+  # caveat: PERSONAL DATA
+
+summary: |
+  One or two paragraphs on what the meeting was for and what was said. **Markdown** works.
+
+questions:
+  - What question did the groups discuss?
+
+attendance:                              # counts only, never names
+  - {{group: Community members, count: 10}}
+  - {{group: Officers, count: 5}}
+
+themes:
+  - id: first-theme                      # quotes and actions refer to this id
+    title: First theme
+    summary: What residents said about it.
+    points:
+      - A point that was made
+
+quotes:
+  - text: Words a resident said.
+    speaker: a resident                  # a role, never a name
+    theme: first-theme
+    consent: internal                    # public lets the public edition print it
+
+actions:
+  - id: A1
+    action: What will be done.
+    owner: A role, not a name
+    due: {due}
+    status: open                         # open | in-progress | done | dropped
+    theme: first-theme
+    you_said: What residents raised.
+"""
+
+
+def write_starter(path: Path, overwrite: bool = False) -> None:
+    if path.exists() and not overwrite:
+        raise BriefingError(f"{path} already exists; pick another name or pass --force")
+    if path.suffix not in (".yaml", ".yml"):
+        raise BriefingError(f"{path}: meeting files end in .yaml")
+    today = dt.date.today()
+    schema = Path(__file__).resolve().parent.parent / "meeting.schema.json"
+    text = STARTER.format(name=path, today=today.isoformat(),
+                          due=(today + dt.timedelta(days=56)).isoformat(),
+                          schema_url=schema.as_uri() if schema.is_file()
+                          else "https://briefing.invalid/meeting.schema.json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise BriefingError(f"cannot write {path}: {error.strerror}") from None

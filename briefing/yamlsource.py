@@ -1,0 +1,224 @@
+"""Turn the bytes of a YAML file into plain Python data plus the line of every key and value.
+
+PyYAML's own loaders silently keep the last of two duplicate keys, construct any tag they
+know and report nothing about where a value came from. This module composes the node tree
+with the safe loader and builds the data itself, so it can refuse duplicate keys and
+non-standard tags, bound size, depth and alias expansion, and remember positions for
+error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, InputError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 200_000  # counts every node visited, so alias expansion ("billion laughs") is bounded
+
+Location = tuple[int, int]  # 1-based line and column
+KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_STANDARD_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class YamlDocument:
+    """Plain data from one YAML file, and where each part of it was written."""
+
+    path: Path
+    data: Any
+    key_lines: dict[KeyPath, Location] = field(default_factory=dict)
+    value_lines: dict[KeyPath, Location] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)  # e.g. duplicate keys; data kept
+
+    def locate(self, key_path: KeyPath) -> Location:
+        """The position of a key (or list item), falling back to its nearest parent."""
+        path = tuple(key_path)
+        while path:
+            if path in self.key_lines:
+                return self.key_lines[path]
+            if path in self.value_lines:
+                return self.value_lines[path]
+            path = path[:-1]
+        return self.value_lines.get((), (1, 1))
+
+    def locate_value(self, key_path: KeyPath) -> Location:
+        """The position of a value itself, for messages about what was written there."""
+        path = tuple(key_path)
+        if path in self.value_lines:
+            return self.value_lines[path]
+        return self.locate(path)
+
+
+def _mark(node: yaml.Node) -> Location:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def read_yaml(path: Path, display_path: str | None = None) -> YamlDocument:
+    """Read and parse one YAML file; every problem becomes an InputError naming the line."""
+    shown = display_path or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError.at(shown, 0, "file not found") from None
+    except IsADirectoryError:
+        raise InputError.at(shown, 0, "is a folder, not a meeting file") from None
+    except OSError as error:
+        raise InputError.at(shown, 0, f"cannot read the file: {error.strerror}") from None
+    return parse_yaml(raw, path, shown)
+
+
+def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError.at(
+            shown, 0,
+            f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (5 MB). "
+            "Move large tables into CSV data files.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputError.at(
+            shown, line,
+            f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}); "
+            "save it as UTF-8 in your editor", column) from None
+    if "\t" in text and re.search(r"^\t", text, re.MULTILINE):
+        line = text[: re.search(r"^\t", text, re.MULTILINE).start()].count("\n") + 1
+        raise InputError.at(shown, line, "indent with spaces, not tabs (YAML forbids tabs)", 1)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise InputError.at(shown, line, f"YAML syntax error: {problem}", column) from None
+    except yaml.YAMLError as error:
+        raise InputError.at(shown, 0, f"YAML syntax error: {error}") from None
+    except RecursionError:
+        raise InputError.at(
+            shown, 0, f"the YAML is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
+    if root is None:
+        raise InputError.at(shown, 1, "the file is empty; a meeting file needs at least a "
+                                      "`meeting:` section (run `briefing new` for a starter)")
+    builder = _Builder(shown)
+    data = builder.build(root, (), 0)
+    if not isinstance(data, dict):
+        line, column = _mark(root)
+        raise InputError.at(shown, line, "the top level must be a mapping of keys such as "
+                                         f"`meeting:`, found {describe(data)}", column)
+    return YamlDocument(path, data, builder.key_lines, builder.value_lines, builder.diagnostics)
+
+
+class _Builder:
+    """Walk composed YAML nodes into dicts, lists and scalars, recording positions."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.key_lines: dict[KeyPath, Location] = {}
+        self.value_lines: dict[KeyPath, Location] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.nodes_visited = 0
+        self._constructor = yaml.SafeLoader("")
+
+    def error(self, node: yaml.Node, message: str) -> None:
+        line, column = _mark(node)
+        self.diagnostics.append(Diagnostic(self.shown, line, column, message))
+
+    def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        self.nodes_visited += 1
+        if self.nodes_visited > MAX_NODES:
+            if self.nodes_visited == MAX_NODES + 1:
+                self.error(node, f"the file expands to more than {MAX_NODES:,} values "
+                                 "(too many aliases?); write the values out instead")
+            return None
+        if depth > MAX_DEPTH:
+            self.error(node, f"nested too deeply (the limit is {MAX_DEPTH} levels)")
+            return None
+        self.value_lines.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self.error(node, f"the tag `{node.tag}` is not allowed; remove it")
+                return None
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self.error(node, f"the tag `{node.tag}` is not allowed; remove it")
+                return None
+            return [self.build(item, (*path, index), depth + 1)
+                    for index, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict:
+        result: dict = {}
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                self.error(key_node, "merge keys (`<<`) are not supported; write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_node, "a key must be plain text")
+                continue
+            key = self._scalar(key_node)
+            if isinstance(key, (list, dict)) or key is None:
+                self.error(key_node, "a key must be plain text")
+                continue
+            key = key if isinstance(key, str) else str(key)
+            if key in seen:
+                self.error(key_node, f"duplicate key `{key}` (first written on line {seen[key]}); "
+                                     "YAML would silently keep only the last one: merge them")
+                continue
+            seen[key] = key_node.start_mark.line + 1
+            child = (*path, key)
+            self.key_lines[child] = _mark(key_node)
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _STANDARD_SCALAR_TAGS:
+            self.error(node, f"the tag `{node.tag}` is not allowed; remove it "
+                             "(meeting files hold plain text, numbers and dates only)")
+            return None
+        if node.tag == "tag:yaml.org,2002:timestamp" and not _ISO_DATE.match(node.value):
+            return node.value  # a time or an unpadded date stays text, so it fails as "not ISO"
+        try:
+            return self._constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError) as error:
+            self.error(node, f"cannot read this value: {error}")
+            return None
+
+
+def describe(value: Any) -> str:
+    """Say what a user wrote, for `expected …, found …` messages."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (true/false)"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "…"
+        return f"the text {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of keys"
+    return type(value).__name__

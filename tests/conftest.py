@@ -1,0 +1,77 @@
+"""Shared fixtures: real workspaces in temporary folders, real builds, PDFs read back."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "inputs" / "2025-battersea-lrap.yaml"
+
+
+def normalise(text: str) -> str:
+    """PDF text with line breaks and runs of spaces collapsed, for phrase matching."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [normalise(page.extract_text() or "") for page in PdfReader(path).pages]
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "briefing", *args], cwd=cwd,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          timeout=300)
+
+
+def write_meeting(folder: Path, name: str, document: dict | str) -> Path:
+    """Write a meeting file from a dict (as YAML) or from YAML text."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = document if isinstance(document, str) else yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def minimal_meeting(**overrides) -> dict:
+    document = {
+        "meeting": {"title": "Test meeting", "date": "2025-07-12", "venue": "Test hall"},
+        "themes": [{"id": "t1", "title": "Theme one", "points": ["A point"]}],
+    }
+    document.update(overrides)
+    return document
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty workspace with an inputs/ folder."""
+    (tmp_path / "inputs").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def sample_workspace(workspace: Path) -> Path:
+    shutil.copy(SAMPLE, workspace / "inputs" / SAMPLE.name)
+    return workspace
+
+
+@pytest.fixture(scope="session")
+def sample_pack(tmp_path_factory) -> Path:
+    """The sample meeting's internal pack, built once per test session by the real CLI."""
+    root = tmp_path_factory.mktemp("sample")
+    (root / "inputs").mkdir()
+    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root / "output" / SAMPLE.stem / "pack-internal.pdf"
