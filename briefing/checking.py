@@ -21,4 +21,4 @@ def check_files(config: Config, paths: list[Path] | None = None) -> tuple[list[D
             diagnostics.extend(error.diagnostics)
             continue
         diagnostics.extend(meeting.warnings)
-    return diagnostics, len(meeting_paths)
+    return sorted(diagnostics), len(meeting_paths)

@@ -41,8 +41,11 @@ def load_meeting(path: Path | str, shown_path: str | None = None) -> Meeting:
     try:
         content = MeetingFile.model_validate(document.data)
     except ValidationError as error:
-        raise InputError(document.problems
-                         + [_diagnostic(e, document, shown) for e in error.errors()]) from None
+        found = [_diagnostic(e, document, shown) for e in error.errors()]
+        # A refused tag or duplicate key already explains the value at that spot.
+        explained = {(p.line, p.column) for p in document.problems}
+        raise InputError(document.problems + [d for d in found
+                                              if (d.line, d.column) not in explained]) from None
     errors, warnings = _check_references(content, document, shown)
     if errors or document.problems:
         raise InputError(document.problems + errors)

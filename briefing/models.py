@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
@@ -42,27 +42,27 @@ class _Strict(BaseModel):
 
 class NextMeeting(_Strict):
     date: IsoDate
-    venue: Optional[Text] = None
+    venue: Text | None = None
 
 
 class MeetingInfo(_Strict):
     title: Text = Field(min_length=1)
     date: IsoDate
     venue: Text = Field(min_length=1)
-    area: Optional[Text] = None
-    organiser: Optional[Text] = None
-    programme: Optional[Text] = None
-    series: Optional[Text] = None
-    follows: Optional[Text] = Field(
+    area: Text | None = None
+    organiser: Text | None = None
+    programme: Text | None = None
+    series: Text | None = None
+    follows: Text | None = Field(
         None, description="The previous meeting's file, relative to this one.")
-    next: Optional[NextMeeting] = None
+    next: NextMeeting | None = None
     language: Text = Field(
         "en-GB", description="BCP 47 language tag of the pack (optional; default en-GB).")
 
 
 class Marking(_Strict):
     classification: Classification = "OFFICIAL"
-    caveat: Optional[Text] = None
+    caveat: Text | None = None
 
     @property
     def text(self) -> str:
@@ -77,40 +77,40 @@ class AttendanceRow(_Strict):
 class Theme(_Strict):
     id: Text = Field(min_length=1)
     title: Text = Field(min_length=1)
-    summary: Optional[Text] = None
+    summary: Text | None = None
     points: list[Text] = []
 
 
 class Quote(_Strict):
     text: Text = Field(min_length=1)
     speaker: Text = "an attendee"
-    theme: Optional[Text] = None
+    theme: Text | None = None
     consent: Consent = "internal"
 
 
 class Action(_Strict):
     id: Text = Field(min_length=1)
     action: Text = Field(min_length=1)
-    owner: Optional[Text] = None
-    due: Optional[IsoDate] = None
+    owner: Text | None = None
+    due: IsoDate | None = None
     status: Status = "open"
-    theme: Optional[Text] = None
-    you_said: Optional[Text] = None
-    update: Optional[Text] = None
+    theme: Text | None = None
+    you_said: Text | None = None
+    update: Text | None = None
 
 
 class DataSet(_Strict):
     id: Text = Field(min_length=1)
     title: Text = Field(min_length=1)
     kind: ChartKind = "bar"
-    unit: Optional[Text] = None
+    unit: Text | None = None
     categories: list[Category] = []
-    series: dict[str, list[Optional[Number]]] = {}
-    csv: Optional[Text] = Field(
+    series: dict[str, list[Number | None]] = {}
+    csv: Text | None = Field(
         None, description="A CSV file next to the meeting file: a header row, the first "
                           "column for categories and one column per series.")
-    source: Optional[Text] = None
-    caveat: Optional[Text] = None
+    source: Text | None = None
+    caveat: Text | None = None
 
 
 class MeetingFile(_Strict):
@@ -118,11 +118,11 @@ class MeetingFile(_Strict):
 
     meeting: MeetingInfo
     marking: Marking = Marking()
-    summary: Optional[Text] = None
+    summary: Text | None = None
     questions: list[Text] = []
     attendance: list[AttendanceRow] = []
     themes: list[Theme] = []
     quotes: list[Quote] = []
     actions: list[Action] = []
     data: list[DataSet] = []
-    notes: Optional[Text] = None
+    notes: Text | None = None

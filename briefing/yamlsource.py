@@ -110,6 +110,9 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = " ".join(part for part in (error.context, error.problem) if part)
+        started = error.context_mark
+        if started is not None and mark is not None and started.line != mark.line:
+            problem += f" (it started on line {started.line + 1}; is a quote or bracket unclosed?)"
         raise InputError.at(shown, line, f"YAML syntax error: {problem}", column) from None
     except yaml.YAMLError as error:
         raise InputError.at(shown, 0, f"YAML syntax error: {error}") from None
