@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
-from .meetings import Meeting, load_meeting
+from .series import Series, SeriesLoader, series_warnings
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +73,25 @@ def build(config: Config, paths: list[Path] | None = None) -> BuildReport:
     meeting_paths = find_meetings(config, paths)
     if not meeting_paths:
         log.warning("no meeting files in %s", shown(config.inputs, config))
-    meetings: dict[Path, Meeting] = {}
+    meetings: dict[Path, Series] = {}
+    loader = SeriesLoader(lambda path: shown(path, config))
     for path in meeting_paths:
         try:
-            meeting = load_meeting(path, shown(path, config))
+            meeting = loader.load(path)
+            series = loader.series(meeting)
         except InputError as error:
             report.failed.extend((d.path, str(d)) for d in error.diagnostics)
             continue
-        report.warnings.extend(meeting.warnings)
-        if config.strict and meeting.warnings:
-            report.failed.extend((d.path, f"{d} (warning; --strict)") for d in meeting.warnings)
+        warnings = [*meeting.warnings, *series_warnings(series)]
+        if "public" in config.editions:
+            from .privacy import check_privacy
+
+            warnings += check_privacy(series, config.workspace)
+        report.warnings.extend(warnings)
+        if config.strict and warnings:
+            report.failed.extend((d.path, f"{d} (warning; --strict)") for d in warnings)
             continue
-        meetings[path] = meeting
+        meetings[path] = series
     jobs = plan(config, list(meetings))
     if not jobs:
         return report
@@ -111,19 +118,20 @@ class Renderer:
         self.roots = layout_roots(config.layouts)
         self.environment = make_environment(self.roots)
 
-    def render(self, meeting: Meeting, layout: str, edition: str) -> bytes:
+    def render(self, series: Series, layout: str, edition: str) -> bytes:
         from .charts import charts_for
-        from .editions import edition_of
+        from .editions import edition_view
         from .layouts import render_html
         from .pdf import html_to_pdf
 
-        content = edition_of(meeting.content, edition)
-        charts = charts_for(content, self.font_path)
-        html = render_html(self.environment, layout, content, edition, charts,
-                           self.config.paper, self.config.print_shop)
+        view = edition_view(series, edition)
+        charts = charts_for(view.content, self.font_path)
+        html = render_html(self.environment, layout, view.content, edition, charts,
+                           self.config.paper, self.config.print_shop,
+                           carried=view.carried, follows=view.follows)
         pdf, refused = html_to_pdf(html, self.roots)
         for url in refused:
-            log.warning("%s: refused to fetch %s", meeting.shown_path, url[:200])
+            log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
         return pdf
 
     @property

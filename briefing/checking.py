@@ -7,18 +7,25 @@ from pathlib import Path
 from .build import find_meetings, shown
 from .config import Config
 from .errors import Diagnostic, InputError
-from .meetings import load_meeting
+from .privacy import check_privacy
+from .series import SeriesLoader, series_warnings
 
 
 def check_files(config: Config, paths: list[Path] | None = None) -> tuple[list[Diagnostic], int]:
-    """Every error and warning in the files, and how many files were checked."""
+    """Every error and warning in the files (their follows chains and what the public edition
+    would print included), and how many files were checked."""
     meeting_paths = find_meetings(config, paths)
     diagnostics: list[Diagnostic] = []
+    loader = SeriesLoader(lambda path: shown(path, config))
     for path in meeting_paths:
         try:
-            meeting = load_meeting(path, shown(path, config))
+            meeting = loader.load(path)
+            series = loader.series(meeting)
         except InputError as error:
             diagnostics.extend(error.diagnostics)
             continue
         diagnostics.extend(meeting.warnings)
-    return sorted(diagnostics), len(meeting_paths)
+        diagnostics.extend(series_warnings(series))
+        diagnostics.extend(check_privacy(series, config.workspace))
+    # A file followed by others is reported once, not once per meeting that follows it.
+    return sorted(dict.fromkeys(diagnostics)), len(meeting_paths)

@@ -6,13 +6,17 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from .charts import Chart
 from .errors import BriefingError
-from .models import MeetingFile, Quote, Theme
+from .models import MeetingFile, MeetingInfo, Quote, Theme
 from .textformat import markdown_to_html
+
+if TYPE_CHECKING:
+    from .series import CarriedAction
 
 # In a checkout the layouts sit beside the package; a built wheel carries them inside it.
 _PACKAGED_LAYOUTS = Path(__file__).resolve().parent / "_layouts"
@@ -73,7 +77,8 @@ def make_environment(roots: list[Path]):
 
 
 def render_html(environment, layout: str, content: MeetingFile, edition: str,
-                charts: list[Chart], paper: str, print_shop: bool = False) -> str:
+                charts: list[Chart], paper: str, print_shop: bool = False,
+                carried: tuple[CarriedAction, ...] = (), follows: MeetingInfo | None = None) -> str:
     """Fill the layout's template; meeting text is only ever passed in as data."""
     from jinja2 import TemplateNotFound
 
@@ -90,7 +95,8 @@ def render_html(environment, layout: str, content: MeetingFile, edition: str,
     return template.render(
         meeting=content.meeting, marking=content.marking, content=content, edition=edition,
         sections=sections, charts={chart.id: chart for chart in charts},
-        chart_list=charts, paper=paper, print_shop=print_shop, layout=layout)
+        chart_list=charts, paper=paper, print_shop=print_shop, layout=layout,
+        carried=carried, follows=follows)
 
 
 def _roots(environment) -> list[Path]:

@@ -1,0 +1,201 @@
+"""Turn a meeting and the meetings it follows into a Series: carried actions, "you said, we did"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Diagnostic, InputError
+from .meetings import Meeting, load_meeting
+from .models import Action, MeetingInfo, Quote
+
+log = logging.getLogger(__name__)
+
+FOLLOWS = ("meeting", "follows")
+STILL_OPEN = ("open", "in-progress")
+
+
+@dataclass(frozen=True)
+class CarriedAction:
+    """One action agreed at an earlier meeting, as it stands at this one."""
+
+    action: Action  # as it stands now: the newest restatement merged over the older ones
+    status_then: str  # its status at the previous meeting
+    restated: bool  # this meeting's file restates it (so `update` and `status` may be new)
+    overdue: bool  # still open or in progress after its due date, on this meeting's date
+
+    @property
+    def status_now(self) -> str:
+        return self.action.status
+
+    @property
+    def changed(self) -> bool:
+        return self.status_then != self.status_now
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One meeting of a series in numbers, for charts across the series."""
+
+    meeting: MeetingInfo
+    attendance: tuple[tuple[str, int], ...]  # (group, count)
+    actions_by_status: tuple[tuple[str, int], ...]  # (status, how many), all statuses
+
+
+@dataclass(frozen=True)
+class Series:
+    """A meeting with the meetings it follows: oldest first, this meeting last."""
+
+    meetings: tuple[Meeting, ...]
+    actions: tuple[Action, ...]  # this meeting's action log: carried actions, then new ones
+    carried: tuple[CarriedAction, ...]  # for "you said, we did"
+
+    @property
+    def current(self) -> Meeting:
+        return self.meetings[-1]
+
+    @property
+    def previous(self) -> Meeting | None:
+        return self.meetings[-2] if len(self.meetings) > 1 else None
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file the pack depends on, for freshness hashes."""
+        return tuple(meeting.path for meeting in self.meetings)
+
+    @property
+    def internal_quotes(self) -> tuple[Quote, ...]:
+        """Quotes without public consent anywhere in the chain: never for the public edition."""
+        return tuple(quote for meeting in self.meetings for quote in meeting.content.quotes
+                     if quote.consent != "public")
+
+    def trend(self) -> list[SeriesPoint]:
+        """Attendance and action status at each meeting of the series, oldest first."""
+        points = []
+        actions: dict[str, Action] = {}
+        for meeting in self.meetings:
+            actions = merge_actions(actions, meeting.content.actions)
+            counts = {status: 0 for status in ("open", "in-progress", "done", "dropped")}
+            for action in actions.values():
+                counts[action.status] += 1
+            points.append(SeriesPoint(
+                meeting.content.meeting,
+                tuple((row.group, row.count) for row in meeting.content.attendance),
+                tuple(counts.items())))
+        return points
+
+
+def merge_actions(older: dict[str, Action], newer: list[Action]) -> dict[str, Action]:
+    """Carry actions forward by id: keys a newer file writes replace the older values."""
+    merged = dict(older)
+    for action in newer:
+        if action.id in merged:
+            merged[action.id] = merged[action.id].model_copy(
+                update={name: getattr(action, name) for name in action.model_fields_set})
+        else:
+            merged[action.id] = action
+    return merged
+
+
+def is_overdue(action: Action, on: MeetingInfo) -> bool:
+    return action.status in STILL_OPEN and action.due is not None and action.due < on.date
+
+
+class SeriesLoader:
+    """Loads meetings and their `follows` chains, each file parsed at most once per build."""
+
+    def __init__(self, shown: Callable[[Path], str] = str) -> None:
+        self.shown = shown
+        self._meetings: dict[Path, Meeting | InputError] = {}
+        self._series: dict[Path, Series | InputError] = {}
+
+    def load(self, path: Path | str) -> Meeting:
+        """One meeting file, validated (raises InputError); cached by its resolved path."""
+        path = Path(path)
+        key = path.resolve()
+        if key not in self._meetings:
+            try:
+                self._meetings[key] = load_meeting(path, self.shown(path))
+            except InputError as error:
+                self._meetings[key] = error
+        found = self._meetings[key]
+        if isinstance(found, InputError):
+            raise found
+        return found
+
+    def series(self, meeting: Meeting) -> Series:
+        """The meeting's series; InputError names the file and line of a broken `follows`."""
+        key = meeting.path.resolve()
+        if key not in self._series:
+            try:
+                self._series[key] = self._make_series(meeting)
+            except InputError as error:
+                self._series[key] = error
+        found = self._series[key]
+        if isinstance(found, InputError):
+            raise found
+        return found
+
+    def chain(self, meeting: Meeting) -> list[Meeting]:
+        """The meetings this one follows, oldest first, ending with this one."""
+        chain = [meeting]
+        seen = {meeting.path.resolve(): meeting}
+        while chain[-1].content.meeting.follows:
+            newer = chain[-1]
+            target = (newer.path.parent / newer.content.meeting.follows).resolve()
+            line, column = newer.document.locate_value(FOLLOWS)
+            if target in seen:
+                loop = " → ".join(m.shown_path for m in reversed(chain))
+                raise InputError([Diagnostic(
+                    newer.shown_path, line, column,
+                    f"`meeting.follows` makes a loop: {loop} → {seen[target].shown_path}; "
+                    "a meeting can only follow an earlier one")])
+            if not target.is_file():
+                raise InputError([Diagnostic(
+                    newer.shown_path, line, column,
+                    f"`meeting.follows` names {newer.content.meeting.follows!r}, but there is "
+                    f"no file {self.shown(target)} (the path is relative to this file)")])
+            try:
+                older = self.load(target)
+            except InputError as error:
+                raise InputError([*error.diagnostics, Diagnostic(
+                    newer.shown_path, line, column,
+                    f"the meeting this follows ({self.shown(target)}) has errors; fix them "
+                    "first")]) from None
+            seen[target] = older
+            chain.append(older)
+        chain.reverse()
+        return chain
+
+    def _make_series(self, meeting: Meeting) -> Series:
+        chain = self.chain(meeting)
+        before: dict[str, Action] = {}
+        for older in chain[:-1]:
+            before = merge_actions(before, older.content.actions)
+        now = merge_actions(before, meeting.content.actions)
+        restated = {action.id for action in meeting.content.actions}
+        carried = tuple(CarriedAction(now[key], before[key].status, key in restated,
+                                      is_overdue(now[key], meeting.content.meeting))
+                        for key in before)
+        if len(chain) > 1:
+            log.debug("%s follows %d earlier meeting(s); %d action(s) carried",
+                      meeting.shown_path, len(chain) - 1, len(carried))
+        return Series(tuple(chain), tuple(now.values()), carried)
+
+
+def series_warnings(series: Series) -> list[Diagnostic]:
+    """Things in a chain worth a second look that do not stop a build."""
+    warnings = []
+    previous = series.previous
+    if previous is not None:
+        current = series.current
+        if previous.content.meeting.date >= current.content.meeting.date:
+            line, column = current.document.locate_value(FOLLOWS)
+            warnings.append(Diagnostic(
+                current.shown_path, line, column,
+                f"this meeting ({current.content.meeting.date.isoformat()}) follows "
+                f"{previous.shown_path}, dated {previous.content.meeting.date.isoformat()}, "
+                "which is not earlier", "warning"))
+    return warnings
