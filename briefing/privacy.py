@@ -10,7 +10,7 @@ not repeat the value they found (CI logs may be public): they give its kind and 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +70,23 @@ def read_private_names(workspace: Path) -> list[str]:
     return names
 
 
-def _name_pattern(name: str) -> re.Pattern[str]:
+def name_pattern(name: str) -> re.Pattern[str]:
+    """A name as whole words, any case, any spacing between its words."""
     words = name.split()
     return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)",
                       re.IGNORECASE)
+
+
+def find_personal_data(text: str, names: Sequence[re.Pattern[str]] = ()) -> list[tuple[str, int]]:
+    """(kind, offset) of each likely piece of personal data in the text, in order."""
+    found = []
+    for kind, pattern, accept in DETECTORS:
+        found.extend((kind, match.start()) for match in pattern.finditer(text)
+                     if accept(match.group()))
+    for pattern in names:
+        found.extend((f"a name listed in {PRIVATE_NAMES_FILE}", match.start())
+                     for match in pattern.finditer(text))
+    return sorted(found, key=lambda item: item[1])
 
 
 def public_texts(series: Series) -> Iterator[tuple[Meeting, tuple[Any, ...], str]]:
@@ -133,7 +146,7 @@ def _written_in(series: Series, action_id: str, key: str) -> tuple[Meeting, int]
 
 def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
     """Warnings, with file and line, about personal data the public edition would print."""
-    names = [(name, _name_pattern(name)) for name in read_private_names(workspace)]
+    names = [name_pattern(name) for name in read_private_names(workspace)]
     internal = []
     for meeting in series.meetings:
         for index, quote in enumerate(meeting.content.quotes):
@@ -152,17 +165,10 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
 
     for meeting, key_path, text in public_texts(series):
         where = _dotted(key_path)
-        for kind, pattern, accept in DETECTORS:
-            for match in pattern.finditer(text):
-                if accept(match.group()):
-                    warn(meeting, key_path, text, match.start(),
-                         f"{kind} in `{where}`, which the public edition prints; remove it "
-                         "or move it to `notes`")
-        for _name, pattern in names:
-            for match in pattern.finditer(text):
-                warn(meeting, key_path, text, match.start(),
-                     f"a name listed in {PRIVATE_NAMES_FILE} in `{where}`, which the public "
-                     "edition prints")
+        for kind, start in find_personal_data(text, names):
+            warn(meeting, key_path, text, start,
+                 f"{kind} in `{where}`, which the public edition prints; remove it or move it "
+                 "to `notes`")
         for pattern, source in internal:
             for match in pattern.finditer(text):
                 warn(meeting, key_path, text, match.start(),

@@ -147,7 +147,8 @@ class SeriesLoader:
             target = (newer.path.parent / newer.content.meeting.follows).resolve()
             line, column = newer.document.locate_value(FOLLOWS)
             if target in seen:
-                loop = " → ".join(m.shown_path for m in reversed(chain))
+                start = next(i for i, m in enumerate(chain) if m.path.resolve() == target)
+                loop = " → ".join(m.shown_path for m in chain[start:])
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
                     f"`meeting.follows` makes a loop: {loop} → {seen[target].shown_path}; "
