@@ -105,11 +105,13 @@ class Renderer:
     """Holds what is costly to set up (Jinja environment, fonts) across the PDFs of a process."""
 
     def __init__(self, config: Config) -> None:
+        from .charts import ChartCache
         from .layouts import layout_roots, make_environment
 
         self.config = config
         self.roots = layout_roots(config.layouts)
         self.environment = make_environment(self.roots)
+        self.charts = ChartCache(config.chart_cache, write=write_atomically)
 
     def render(self, meeting: Meeting, layout: str, edition: str) -> bytes:
         from .charts import charts_for
@@ -118,7 +120,7 @@ class Renderer:
         from .pdf import html_to_pdf
 
         content = edition_of(meeting.content, edition)
-        charts = charts_for(content, self.font_path)
+        charts = charts_for(content, self.font_path, self.charts)
         html = render_html(self.environment, layout, content, edition, charts,
                            self.config.paper, self.config.print_shop)
         pdf, refused = html_to_pdf(html, self.roots)
