@@ -9,7 +9,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, write_meeting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_pipeline import _struct_elements
@@ -27,6 +26,8 @@ from briefing.config import load_config
 from briefing.datafiles import parse_csv
 from briefing.meetings import load_meeting
 from briefing.models import DataSet
+
+from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, write_meeting
 
 FONT = REPO / "layouts" / "base" / "fonts" / "NotoSans-Regular.ttf"
 KINDS = ("bar", "barh", "line", "stacked")
