@@ -112,20 +112,24 @@ class Renderer:
     """Holds what is costly to set up (Jinja environment, fonts) across the PDFs of a process."""
 
     def __init__(self, config: Config) -> None:
+        from .charts import ChartCache
         from .layouts import layout_roots, make_environment
 
         self.config = config
         self.roots = layout_roots(config.layouts)
         self.environment = make_environment(self.roots)
+        self.charts = ChartCache(config.chart_cache, write=write_atomically)
 
     def render(self, series: Series, layout: str, edition: str) -> bytes:
-        from .charts import charts_for
+        from .charts import charts_for, series_charts
         from .editions import edition_view
         from .layouts import render_html
         from .pdf import html_to_pdf
 
         view = edition_view(series, edition)
-        charts = charts_for(view.content, self.font_path)
+        charts = charts_for(view.content, self.font_path, self.charts)
+        if len(series.meetings) > 1:
+            charts += series_charts(series_trend_rows(series), self.font_path, self.charts)
         html = render_html(self.environment, layout, view.content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows)
@@ -141,6 +145,17 @@ class Renderer:
             if candidate.is_file():
                 return candidate
         return None
+
+
+def series_trend_rows(series: Series) -> list[tuple[str, int, int, int]]:
+    """(meeting date, attendance, actions not done, actions done) for each meeting so far."""
+    rows = []
+    for point in series.trend():
+        counts = dict(point.actions_by_status)
+        rows.append((f"{point.meeting.date.day} {point.meeting.date:%b %Y}",
+                     sum(count for _group, count in point.attendance),
+                     counts["open"] + counts["in-progress"], counts["done"]))
+    return rows
 
 
 def write_atomically(target: Path, data: bytes) -> None:

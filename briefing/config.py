@@ -33,13 +33,18 @@ class Config:
     force: bool = False
     jobs: int = 1
     shard: tuple[int, int] | None = None  # (K, N): build the K-th of N shares
+    cache: Path | None = None  # drawn charts kept between builds; None: in memory only
+
+    @property
+    def chart_cache(self) -> Path | None:
+        return self.cache / "charts" if self.cache is not None else None
 
     def options_fingerprint(self) -> str:
         """The options that change a PDF's bytes, for freshness hashes."""
         return f"paper={self.paper};print_shop={self.print_shop};archive={self.archive}"
 
 
-_FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "build": list,
+_FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "cache": Path, "build": list,
               "editions": list, "paper": str, "jobs": int}
 
 
@@ -59,11 +64,13 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     # Flags default to None and are dropped here, so an unset flag never overrides the file.
     settings.update({key: value for key, value in overrides.items() if value not in (None, ())})
     jobs = settings.pop("jobs", None) or os.cpu_count() or 1
+    output = workspace / settings.pop("output", "output")
     config = Config(
         workspace=workspace,
         inputs=workspace / settings.pop("inputs", "inputs"),
         layouts=workspace / settings.pop("layouts", "layouts"),
-        output=workspace / settings.pop("output", "output"),
+        output=output,
+        cache=workspace / settings.pop("cache", output / ".cache"),
         jobs=max(1, int(jobs)))
     known = {f.name for f in fields(Config)}
     config = replace(config, **{k: (tuple(v) if isinstance(v, list) else v)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .datafiles import resolve_data
 from .errors import Diagnostic, InputError
 from .models import MeetingFile
 from .yamlsource import KeyPath, YamlDocument, describe, read_yaml
@@ -47,6 +48,8 @@ def load_meeting(path: Path | str, shown_path: str | None = None) -> Meeting:
         raise InputError(document.problems + [d for d in found
                                               if (d.line, d.column) not in explained]) from None
     errors, warnings = _check_references(content, document, shown)
+    content, data_errors = resolve_data(content, document, path, shown)
+    errors += data_errors
     if errors or document.problems:
         raise InputError(document.problems + errors)
     return Meeting(path, shown, content, document, tuple(warnings))
@@ -203,7 +206,13 @@ def _check_references(content: MeetingFile, document: YamlDocument,
         if not theme.points and theme.id not in quoted_themes:
             at(("themes", index), f"theme `{theme.id}` has no points and no quotes", warnings)
 
+    data_ids: dict[str, int] = {}
     for index, dataset in enumerate(content.data):
+        if dataset.id in data_ids:
+            at(("data", index, "id"),
+               f"duplicate data id `{dataset.id}` (also data[{data_ids[dataset.id]}]); "
+               "data ids must be unique", errors)
+        data_ids.setdefault(dataset.id, index)
         if dataset.csv is None:
             for name, values in dataset.series.items():
                 if len(values) != len(dataset.categories):
@@ -216,4 +225,8 @@ def _check_references(content: MeetingFile, document: YamlDocument,
                                        "not both", errors)
         if dataset.csv is None and not dataset.series:
             at(("data", index), f"data `{dataset.id}` has no `series` and no `csv`", errors)
+        if not (dataset.source or "").strip():
+            at(("data", index), f"data `{dataset.id}` has no `source`, so its chart is not "
+                                "printed; add `source:` saying where the figures come from",
+               warnings)
     return errors, warnings

@@ -107,9 +107,11 @@ class DataSet(_Strict):
     categories: list[Category] = []
     series: dict[str, list[Number | None]] = {}
     csv: Text | None = Field(
-        None, description="A CSV file next to the meeting file: a header row, the first "
-                          "column for categories and one column per series.")
-    source: Text | None = None
+        None, description="A CSV file next to the meeting file (in its folder or one under "
+                          "it): a header row, the first column for categories and one column "
+                          "per series; an empty cell is no data.")
+    source: Text | None = Field(
+        None, description="Where the figures come from; a chart without a source is not printed.")
     caveat: Text | None = None
 
 

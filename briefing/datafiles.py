@@ -1,0 +1,179 @@
+"""Turn a meeting's `data:` entries into complete figures, reading the CSV files they name.
+
+A CSV data file sits next to the meeting file (or in a folder under it): a header row, the
+first column for categories and one column per series. Every problem is reported as
+`file:line: message`, so `briefing check` catches a bad row before a build does. Standard
+library only: checking must stay light.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path, PurePosixPath
+
+from .errors import Diagnostic
+from .models import DataSet, MeetingFile
+from .yamlsource import YamlDocument
+
+MAX_CSV_BYTES = 1024 * 1024
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Path,
+                 shown: str) -> tuple[MeetingFile, list[Diagnostic]]:
+    """The meeting with every CSV-backed data entry filled in, and every problem found."""
+    problems: list[Diagnostic] = []
+    resolved: list[DataSet] = []
+    for index, dataset in enumerate(content.data):
+        for name, values in dataset.series.items():
+            if any(v is not None and not math.isfinite(v) for v in values):
+                line, column = document.locate(("data", index, "series", name))
+                problems.append(Diagnostic(shown, line, column,
+                                           f"series `{name}` holds a value that is not a "
+                                           "finite number (.nan or .inf); leave it empty instead"))
+        if dataset.csv is None or dataset.series or dataset.categories:
+            resolved.append(dataset)  # inline, or already reported as "not both"
+            continue
+        line, column = document.locate_value(("data", index, "csv"))
+        found = _read_csv_entry(dataset.csv, meeting_path, shown, line, column, problems)
+        if found is None:
+            resolved.append(dataset)
+            continue
+        categories, series = found
+        resolved.append(dataset.model_copy(update={"categories": categories, "series": series}))
+    return content.model_copy(update={"data": resolved}), problems
+
+
+def csv_path(csv_name: str, meeting_path: Path) -> Path | None:
+    """Where a `csv:` value points, or None if it leaves the meeting file's folder."""
+    relative = PurePosixPath(csv_name.replace("\\", "/"))
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        return None
+    folder = meeting_path.parent.resolve()
+    target = (folder / Path(*relative.parts)).resolve()
+    return target if target.is_relative_to(folder) else None
+
+
+def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, column: int,
+                    problems: list[Diagnostic]):
+    def at_key(message: str) -> None:
+        problems.append(Diagnostic(shown, line, column, message))
+
+    target = csv_path(csv_name, meeting_path)
+    if target is None:
+        at_key(f"`csv: {csv_name}` must be a relative path to a file in this meeting file's "
+               "folder or a folder under it (no `..`, no absolute paths)")
+        return None
+    shown_csv = str(PurePosixPath(Path(shown).parent.as_posix()) / csv_name.replace("\\", "/"))
+    if shown_csv.startswith("./"):
+        shown_csv = shown_csv[2:]
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        at_key(f"CSV file `{csv_name}` not found (looked for {shown_csv})")
+        return None
+    except IsADirectoryError:
+        at_key(f"`csv: {csv_name}` is a folder, not a CSV file")
+        return None
+    except OSError as error:
+        at_key(f"cannot read CSV file `{csv_name}`: {error.strerror}")
+        return None
+    found, csv_problems = parse_csv(raw, shown_csv)
+    problems.extend(csv_problems)
+    return found if not csv_problems else None
+
+
+def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[float | None]]]
+                                               | None, list[Diagnostic]]:
+    """Categories and series from CSV bytes; or the problems, each at its file and line."""
+    problems: list[Diagnostic] = []
+
+    def at(line: int, message: str) -> None:
+        problems.append(Diagnostic(shown, line, 0, message))
+
+    if len(raw) > MAX_CSV_BYTES:
+        at(0, f"CSV file is {len(raw):,} bytes; the limit is {MAX_CSV_BYTES:,} bytes (1 MB)")
+        return None, problems
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        at(raw[: error.start].count(b"\n") + 1,
+           f"the CSV file is not UTF-8 (byte 0x{raw[error.start]:02x}); save it as UTF-8")
+        return None, problems
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 0
+    categories: list[str] = []
+    rows: list[list[float | None]] = []
+    seen: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines, including a trailing one, are allowed
+            cells = [cell.strip() for cell in row]
+            if header is None:
+                header, header_line = cells, line
+                if len(header) < 2:
+                    at(line, "the header row needs a column for categories and at least one "
+                             "column of values, separated by commas")
+                    return None, problems
+                names = header[1:]
+                for position, name in enumerate(names, start=2):
+                    if not name:
+                        at(line, f"column {position} of the header row is empty; "
+                                 "name the series")
+                    elif names.count(name) > 1 and names.index(name) + 2 == position:
+                        at(line, f"the header names the series `{name}` twice")
+                continue
+            if len(cells) != len(header):
+                at(line, f"this row has {len(cells)} cells but the header has {len(header)}; "
+                         "give a category and one value per series")
+                continue
+            category = cells[0]
+            if not category:
+                at(line, "the first cell (the category) is empty")
+                continue
+            if category in seen:
+                at(line, f"category `{category}` is repeated (first on line {seen[category]})")
+                continue
+            seen[category] = line
+            values: list[float | None] = []
+            for name, cell in zip(header[1:], cells[1:], strict=True):
+                value = _number(cell)
+                if value is _NOT_A_NUMBER:
+                    at(line, f"`{cell}` in column `{name}` is not a number; write digits "
+                             "such as 1234 or 12.5, or leave the cell empty for no data")
+                    value = None
+                values.append(value)
+            categories.append(category)
+            rows.append(values)
+    except csv.Error as error:
+        at(reader.line_num, f"CSV syntax error: {error}")
+        return None, problems
+    if header is None:
+        at(1, "the CSV file is empty; it needs a header row and at least one row of figures")
+        return None, problems
+    if not rows and not problems:
+        at(header_line, "the CSV file has a header row but no rows of figures")
+    if problems:
+        return None, problems
+    series = {name: [row[index] for row in rows] for index, name in enumerate(header[1:])}
+    return (categories, series), problems
+
+
+_NOT_A_NUMBER = object()
+
+
+def _number(cell: str):
+    if cell == "":
+        return None
+    text = cell.replace(",", "") if _THOUSANDS.match(cell) else cell
+    try:
+        value = float(text)
+    except ValueError:
+        return _NOT_A_NUMBER
+    return value if math.isfinite(value) else _NOT_A_NUMBER

@@ -1,0 +1,330 @@
+"""Charts: each kind from inline figures and from CSV, alt text, tables, cache and the built PDF."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_pipeline import _struct_elements
+
+from briefing.charts import (
+    ChartCache,
+    alt_text,
+    charts_for,
+    data_table,
+    draw,
+    format_number,
+    series_charts,
+)
+from briefing.config import load_config
+from briefing.datafiles import parse_csv
+from briefing.meetings import load_meeting
+from briefing.models import DataSet
+
+from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, write_meeting
+
+FONT = REPO / "layouts" / "base" / "fonts" / "NotoSans-Regular.ttf"
+KINDS = ("bar", "barh", "line", "stacked")
+PASS_CSV = "Year,Black officers,White officers\n2021,68,80\n2024,75,79.5\n"
+
+
+def _entry(kind: str, **keys) -> dict:
+    return {"id": f"{kind}-figures", "title": f"Figures as {kind}", "kind": kind, "unit": "%",
+            "source": "Test source", **keys}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_draws_the_same_chart_from_inline_figures_and_from_csv(workspace, kind):
+    (workspace / "inputs" / "data").mkdir()
+    (workspace / "inputs" / "data" / "pass.csv").write_text(PASS_CSV, encoding="utf-8")
+    inline = _entry(kind, categories=["2021", "2024"],
+                    series={"Black officers": [68, 75], "White officers": [80, 79.5]})
+    from_csv = {**_entry(kind, csv="data/pass.csv"), "id": "from-csv"}
+    path = write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(data=[inline, from_csv]))
+
+    meeting = load_meeting(path)
+    loaded = meeting.content.data[1]
+    assert loaded.categories == ["2021", "2024"]
+    assert loaded.series == {"Black officers": [68, 75], "White officers": [80, 79.5]}
+    # separate caches: each SVG is drawn afresh, so equal bytes mean equal input and determinism
+    first = charts_for(meeting.content, FONT, ChartCache())
+    second = charts_for(meeting.content, FONT, ChartCache())
+    data = [chart for chart in first if chart.group == "data"]
+    assert [chart.id for chart in data] == [f"data-{kind}-figures", "data-from-csv"]
+    assert data[0].svg == data[1].svg
+    assert [chart.svg for chart in first] == [chart.svg for chart in second]
+    root = ElementTree.fromstring(data[0].svg)
+    assert root.tag.endswith("svg")
+    kind_name = {"bar": "Bar", "barh": "Horizontal bar", "line": "Line",
+                 "stacked": "Stacked bar"}[kind]
+    assert data[1].alt.startswith(f"{kind_name} chart of figures as {kind} (%): ")
+    for value in ("2021 68", "2024 75", "2021 80", "2024 79.5"):
+        assert value in data[1].alt
+    assert data[1].rows == (("2021", "68", "80"), ("2024", "75", "79.5"))
+
+
+def test_kinds_are_drawn_differently():
+    base = {"id": "x", "title": "X", "categories": ["A", "B"], "series": {"S": [1, 2]},
+            "source": "s"}
+    svgs = {kind: draw(DataSet(**base, kind=kind), FONT).svg for kind in KINDS}
+    assert len(set(svgs.values())) == len(KINDS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=12),
+                          st.one_of(st.none(), st.integers(-10**7, 10**7),
+                                    st.decimals(-10**6, 10**6, places=3).map(float))),
+                min_size=1, max_size=8, unique_by=lambda pair: pair[0]))
+def test_alt_text_and_table_hold_every_value(pairs):
+    dataset = DataSet(id="x", title="Figures", kind="bar", unit="people",
+                      categories=[name for name, _ in pairs],
+                      series={"Count": [value for _, value in pairs]})
+    alt = alt_text(dataset)
+    _, rows = data_table(dataset)
+    for (category, value), row in zip(pairs, rows, strict=True):
+        assert f"{category} {format_number(value)}" in alt
+        assert row == (category, format_number(value))
+        if value is not None:  # the words give the exact value back
+            assert float(format_number(value).replace(",", "")) == pytest.approx(value)
+
+
+def test_numbers_are_formatted_for_uk_readers():
+    assert format_number(1234567) == "1,234,567"
+    assert format_number(1384.5) == "1,384.5"
+    assert format_number(0.125) == "0.125"
+    assert format_number(75.0) == "75"
+    assert format_number(None) == "no data"
+
+
+def test_series_charts_show_attendance_and_actions_across_meetings():
+    rows = [("May 2025", 30, 6, 0), ("July 2025", 34, 4, 2), ("October 2025", 41, 2, 5)]
+    charts = series_charts(rows, FONT)
+    assert [(chart.kind, chart.group) for chart in charts] == [("line", "series"),
+                                                               ("stacked", "series")]
+    attendance, actions = charts
+    assert "May 2025 30, July 2025 34, October 2025 41" in attendance.alt
+    assert "Open: May 2025 6, July 2025 4, October 2025 2" in actions.alt
+    assert "Done: May 2025 0, July 2025 2, October 2025 5" in actions.alt
+    assert actions.rows[1] == ("July 2025", "4", "2")
+    assert series_charts(rows, FONT)[1].svg == actions.svg
+    assert series_charts([], FONT) == []
+
+
+def test_cache_draws_once_per_process_and_once_across_processes(tmp_path):
+    dataset = DataSet(id="x", title="X", kind="bar", categories=["A"], series={"S": [1]})
+    written = []
+
+    def write(path: Path, data: bytes) -> None:
+        written.append(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    cache = ChartCache(tmp_path / "charts", write=write)
+    first = cache.svg(dataset, FONT)
+    again = cache.svg(dataset.model_copy(update={"title": "Retitled", "source": "New"}), FONT)
+    assert (cache.drawn, cache.reused, len(written)) == (1, 1, 1)
+    assert again == first
+    later = ChartCache(tmp_path / "charts", write=write)  # the next build
+    assert later.svg(dataset, FONT) == first
+    assert (later.drawn, later.reused) == (0, 1)
+    later.svg(dataset.model_copy(update={"series": {"S": [2]}}), FONT)
+    assert later.drawn == 1 and len(written) == 2
+
+
+def test_cache_location_comes_from_config(workspace):
+    assert load_config(workspace).chart_cache == workspace / "output" / ".cache" / "charts"
+    (workspace / "briefing.toml").write_text('cache = "cache-here"\n', encoding="utf-8")
+    assert load_config(workspace).chart_cache == workspace / "cache-here" / "charts"
+
+
+# --- CSV problems: file:line: message -----------------------------------------------------
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("Year,Rate\n2021,68\n2022\n", 3, "this row has 1 cells but the header has 2"),
+    ("Year,Rate\n2021,68\n2022,lots\n", 3, "`lots` in column `Rate` is not a number"),
+    ("Year,Rate\n2021,68\n,70\n", 3, "the first cell (the category) is empty"),
+    ("Year,Rate\n2021,68\n2021,70\n", 3, "category `2021` is repeated (first on line 2)"),
+    ("Year,Rate\n", 1, "has a header row but no rows of figures"),
+    ("Year\n2021\n", 1, "the header row needs a column for categories"),
+    ("Year,Rate\n2021,\"68\n", 2, "CSV syntax error"),
+    ("Year,Rate\n2021,nan\n", 2, "`nan` in column `Rate` is not a number"),
+])
+def test_csv_problems_name_the_line(text, line, message):
+    found, problems = parse_csv(text.encode("utf-8"), "inputs/data/x.csv")
+    assert found is None
+    assert any(p.line == line and message in p.message for p in problems), problems
+    assert str(problems[0]).startswith(f"inputs/data/x.csv:{problems[0].line}: ")
+
+
+def test_csv_reads_blank_cells_thousands_and_a_byte_order_mark():
+    raw = "\ufeffArea,Stops\nNorth,\"1,520\"\nSouth,\n\n".encode()
+    (categories, series), problems = parse_csv(raw, "x.csv")
+    assert problems == []
+    assert categories == ["North", "South"]
+    assert series == {"Stops": [1520.0, None]}
+
+
+BAD_CSV = "Year,Rate\n2021,68\n2022,sixty\n2023,70,71\n"
+
+
+@pytest.fixture
+def bad_csv_workspace(workspace):
+    (workspace / "inputs" / "data").mkdir()
+    (workspace / "inputs" / "data" / "rates.csv").write_text(BAD_CSV, encoding="utf-8")
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(data=[
+        {"id": "rates", "title": "Rates", "csv": "data/rates.csv", "source": "s"},
+        {"id": "outside", "title": "Outside", "csv": "../secret.csv", "source": "s"}]))
+    return workspace
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_bad_csv_row_is_an_error_with_file_and_line(bad_csv_workspace, command):
+    result = run_cli(command, cwd=bad_csv_workspace)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "error: inputs/data/rates.csv:3: `sixty` in column `Rate` is not a number; write " \
+           "digits such as 1234 or 12.5, or leave the cell empty for no data" in errors
+    assert "error: inputs/data/rates.csv:4: this row has 3 cells but the header has 2; give a " \
+           "category and one value per series" in errors
+    assert any(e.startswith("error: inputs/m.yaml:") and "../secret.csv" in e for e in errors)
+    assert "Traceback" not in result.stderr
+    assert not (bad_csv_workspace / "output" / "m").exists()
+
+
+def test_check_reads_csv_without_loading_matplotlib_or_weasyprint(bad_csv_workspace):
+    code = ("import sys\nfrom briefing.cli import main\n"
+            "sys.argv = ['briefing', 'check']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 1, e.code\n"
+            "print(' '.join(m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'weasyprint')) or 'light')\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=bad_csv_workspace,
+                            capture_output=True, text=True, timeout=120)
+    assert "rates.csv:3:" in result.stderr  # the CSV really was read
+    assert result.stdout.split() == ["light"]
+
+
+def test_data_without_source_warns_with_its_line(workspace):
+    write_meeting(workspace / "inputs", "m.yaml",
+                  "meeting: {title: T, date: 2025-07-12, venue: V}\n"
+                  "themes: [{id: t, title: T, points: [p]}]\n"
+                  "data:\n"
+                  "  - id: x\n"
+                  "    title: X\n"
+                  "    categories: [A]\n"
+                  "    series: {S: [1]}\n")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 0
+    assert "warning: inputs/m.yaml:4:5: data `x` has no `source`, so its chart is not printed" \
+        in result.stdout
+    assert run_cli("check", "--strict", cwd=workspace).returncode == 1
+
+
+# --- the built PDF, and the second build -------------------------------------------------
+
+BUILD = """
+import json, sys
+from briefing.build import build
+from briefing.config import load_config
+report = build(load_config(sys.argv[1], force=True))
+print(json.dumps({"matplotlib": "matplotlib" in sys.modules, "built": len(report.built),
+                  "failed": report.failed, "warnings": [str(d) for d in report.warnings]}))
+"""
+
+
+def _build_in_fresh_process(workspace: Path) -> dict:
+    result = subprocess.run([sys.executable, "-c", BUILD, str(workspace)], capture_output=True,
+                            text=True, timeout=300, cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def data_pack(tmp_path_factory):
+    """A meeting with built-in, inline and CSV charts and one unsourced figure, built twice."""
+    root = tmp_path_factory.mktemp("data-pack")
+    (root / "inputs" / "data").mkdir(parents=True)
+    (root / "inputs" / "data" / "pass.csv").write_text(PASS_CSV, encoding="utf-8")
+    write_meeting(root / "inputs", "m.yaml", minimal_meeting(
+        attendance=[{"group": "Residents", "count": 1234}, {"group": "Officers", "count": 16}],
+        actions=[{"id": "A1", "action": "Do one thing", "status": "done"},
+                 {"id": "A2", "action": "Do another thing"}],
+        data=[{"id": "stops", "title": "Stops by month", "kind": "bar", "unit": "stops",
+               "categories": ["April", "May"], "series": {"Stops": [1520, 1384.5]},
+               "source": "Test source alpha", "caveat": "Test caveat beta"},
+              {"id": "pass", "title": "Pass rate by year", "kind": "line", "unit": "%",
+               "csv": "data/pass.csv", "source": "Test source gamma"},
+              {"id": "unsourced", "title": "Unsourced figure", "kind": "bar",
+               "categories": ["X"], "series": {"S": [3]}}]))
+    first = _build_in_fresh_process(root)
+    cached = sorted((root / "output" / ".cache" / "charts").iterdir())
+    pdf = root / "output" / "m" / "pack-internal.pdf"
+    first_pdf = pdf.read_bytes()
+    second = _build_in_fresh_process(root)
+    return {"root": root, "first": first, "second": second, "cached": cached, "pdf": pdf,
+            "first_pdf": first_pdf}
+
+
+def test_pdf_has_one_figure_with_alt_text_per_chart(data_pack):
+    import pikepdf
+
+    with pikepdf.open(data_pack["pdf"]) as pdf:
+        alts = [str(element.get("/Alt", "")) for element in
+                _struct_elements(pdf.Root.StructTreeRoot) if element.get("/S") == "/Figure"]
+    # attendance, themes, actions, and the two sourced data charts; not the unsourced one
+    assert len(alts) == 5, alts
+    expected = ["Residents 1,234, Officers 16", "Points: Theme one 1; Quotes: Theme one 0",
+                "Open 1, In progress 0, Done 1, Dropped 0", "April 1,520, May 1,384.5",
+                "Black officers: 2021 68, 2024 75; White officers: 2021 80, 2024 79.5"]
+    for figures, alt in zip(expected, alts, strict=True):
+        assert figures in alt, alts
+
+
+def test_pdf_prints_sources_caveats_and_a_data_annex_but_not_unsourced_figures(data_pack):
+    text = " ".join(pdf_pages(data_pack["pdf"]))
+    assert "Stops by month (stops)" in text
+    assert "Source: Test source alpha." in text
+    assert "Test caveat beta" in text
+    assert "Source: Test source gamma." in text
+    assert "Data annex" in text
+    assert normalise("April 1,520 May 1,384.5") in text  # the annex table
+    assert "Unsourced figure" not in text
+    assert any("m.yaml" in w and "`unsourced` has no `source`" in w
+               for w in data_pack["first"]["warnings"])
+
+
+def test_second_build_reuses_every_chart_without_matplotlib(data_pack):
+    first, second = data_pack["first"], data_pack["second"]
+    assert first["built"] == second["built"] == 1 and not first["failed"]
+    assert first["matplotlib"] is True  # a fresh build draws
+    assert second["matplotlib"] is False  # the next one only reads the cache
+    assert len(data_pack["cached"]) == 5
+    assert sorted((data_pack["root"] / "output" / ".cache" / "charts").iterdir()) \
+        == data_pack["cached"]
+    assert data_pack["pdf"].read_bytes() == data_pack["first_pdf"]
+
+
+def test_svg_bytes_match_across_processes(data_pack):
+    meeting = load_meeting(data_pack["root"] / "inputs" / "m.yaml")
+    cache = ChartCache()
+    drawn = {chart.svg for chart in charts_for(meeting.content, FONT, cache)}
+    assert cache.drawn == 5
+    assert drawn == {path.read_bytes() for path in data_pack["cached"]}
+
+
+def test_sample_pack_prints_its_illustrative_figure_marked_as_such(sample_pack):
+    import pikepdf
+
+    with pikepdf.open(sample_pack) as pdf:
+        figures = [element for element in _struct_elements(pdf.Root.StructTreeRoot)
+                   if element.get("/S") == "/Figure"]
+    assert len(figures) == 4  # attendance, themes, actions and the one `data:` entry
+    assert all(str(figure.get("/Alt", "")).strip() for figure in figures)
+    text = " ".join(pdf_pages(sample_pack))
+    assert "How attendees heard about the meeting (illustrative)" in text
+    assert "Illustrative only. These figures were not collected at the meeting" in text
