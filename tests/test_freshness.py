@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import minimal_meeting, write_meeting
-
 from briefing.build import Job, in_shard, plan
 from briefing.config import load_config
 from briefing.freshness import layout_files, meeting_inputs
 from briefing.layouts import layout_roots
 from briefing.meetings import load_meeting
+
+from conftest import minimal_meeting, write_meeting
 
 
 def follows(name: str, **extra) -> dict:
