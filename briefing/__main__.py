@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main()
+if __name__ == "__main__":  # build workers are spawned processes: they must not rerun the CLI
+    main()

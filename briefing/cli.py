@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -31,8 +32,20 @@ class _PlainFormatter(logging.Formatter):
         return message
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now, so lines go above a live progress bar."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def _setup_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(_PlainFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -77,6 +90,10 @@ _strict = click.option("--strict", is_flag=True, default=None,
                        help="Treat warnings as failures (for CI).")
 
 
+_jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
+                     help="Worker processes (default: `jobs` in briefing.toml, else one per core).")
+
+
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
@@ -89,34 +106,136 @@ _strict = click.option("--strict", is_flag=True, default=None,
 @click.option("--paper", type=click.Choice(["A4", "A5", "letter"]), help="Paper size.")
 @_strict
 @click.option("-f", "--force", is_flag=True, default=None,
-              help="Rebuild even if nothing changed.")
+              help="Rebuild even outputs whose inputs have not changed.")
+@_jobs
+@click.option("--shard", metavar="K/N",
+              help="Build only the K-th of N shares of the outputs (for a CI matrix).")
 @_workspace
 @_verbose
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
-def build(files, output, layouts, editions, paper, strict, force, workspace, verbose, quiet):
-    """Build PDF packs for FILES (default: every meeting in inputs/)."""
+def build(files, output, layouts, editions, paper, strict, force, jobs, shard, workspace,
+          verbose, quiet):
+    """Build PDF packs for FILES (default: every meeting in inputs/).
+
+    Outputs whose inputs are unchanged (by content) are skipped; exit code 1 if any failed.
+    """
     _setup_logging(verbose, quiet)
 
     def body() -> int:
-        from .build import build as run_build
-        from .config import load_config
+        from .config import load_config, parse_shard
 
         config = load_config(workspace, output=output.resolve() if output else None,
                              build=layouts, editions=editions, paper=paper, strict=strict,
-                             force=force)
-        started = time.perf_counter()
-        report = run_build(config, list(files) or None)
-        for diagnostic in report.warnings:
-            click.echo(f"warning: {diagnostic}", err=True)
-        for _what, why in report.failed:
-            click.echo(f"error: {why}", err=True)
-        summary = (f"{len(report.built)} built, {len(report.skipped)} up to date, "
-                   f"{len({what for what, _ in report.failed})} failed "
-                   f"in {time.perf_counter() - started:.1f} s")
-        click.echo(summary, err=True)
-        return 0 if report.ok else 1
+                             force=force, jobs=jobs, shard=parse_shard(shard))
+        return _build_and_report(config, list(files) or None, quiet)
 
     _run(body, verbose)
+
+
+def _build_and_report(config, files, quiet: bool) -> int:
+    """Run one build and print its warnings, failures and a one-line summary."""
+    from .build import build as run_build
+
+    started = time.perf_counter()
+    with _progress_bar(quiet) as progress:
+        report = run_build(config, files, progress=progress)
+    for diagnostic in report.warnings:
+        click.echo(f"warning: {diagnostic}", err=True)
+    for _what, why in report.failed:
+        click.echo(f"error: {why}", err=True)
+    failed = len({what for what, _ in report.failed})
+    click.echo(f"{len(report.built)} built, {len(report.skipped)} up to date, {failed} failed "
+               f"in {time.perf_counter() - started:.1f} s", err=True)
+    return 0 if report.ok else 1
+
+
+class _RichProgress:
+    """A progress bar on a terminal: the output just finished, done/total, elapsed time."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.task = None
+
+    def begin(self, total: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task("rendering", total=total)
+
+    def advance(self, output: str, status: str) -> None:
+        self.bar.update(self.task, advance=1, description=output)
+
+
+@contextmanager
+def _progress_bar(quiet: bool):
+    """A _RichProgress when stderr is a terminal, else None (plain one-line logs for CI)."""
+    progress = _RichProgress() if sys.stderr.isatty() and not quiet else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.bar.stop()
+
+
+@main.command()
+@click.option("-l", "--layout", "layouts", multiple=True, help="Layout to build (repeatable).")
+@click.option("-e", "--edition", "editions", multiple=True,
+              type=click.Choice(["internal", "councillor", "public"]),
+              help="Edition to build (repeatable).")
+@_jobs
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
+              help="Seconds between looks at the files.")
+@_workspace
+@_verbose
+def watch(layouts, editions, jobs, interval, workspace, verbose):
+    """Rebuild what changed whenever a meeting, data, layout or config file is saved.
+
+    Watches briefing.toml and everything under the inputs and layout folders. Stop with Ctrl-C.
+    """
+    _setup_logging(verbose, quiet=False)
+
+    def body() -> int:
+        from .config import load_config
+        from .watching import watch as run_watch
+
+        def make_config():
+            return load_config(workspace, build=layouts, editions=editions, jobs=jobs)
+
+        def on_change(config, error) -> None:
+            if error is not None:
+                _show_error(error)
+            else:
+                try:
+                    _build_and_report(config, None, quiet=False)
+                except BriefingError as problem:
+                    _show_error(problem)
+            click.echo(f"watching for changes in {workspace.resolve()} (Ctrl-C to stop)",
+                       err=True)
+
+        try:
+            run_watch(workspace.resolve(), make_config, on_change, interval=interval)
+        except KeyboardInterrupt:
+            click.echo("stopped watching", err=True)
+        return 0
+
+    _run(body, verbose)
+
+
+def _show_error(error: BriefingError) -> None:
+    if isinstance(error, InputError):
+        for diagnostic in error.diagnostics:
+            click.echo(f"error: {diagnostic}", err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
 
 
 @main.command()

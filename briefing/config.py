@@ -44,8 +44,11 @@ class Config:
         return f"paper={self.paper};print_shop={self.print_shop};archive={self.archive}"
 
 
+# The keys briefing.toml may set (flat at the top level, or under a [briefing] table).
 _FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "cache": Path, "build": list,
               "editions": list, "paper": str, "jobs": int}
+_TYPE_NAMES = {Path: "a folder path (text)", list: "a list of text, e.g. [\"pack\"]",
+               str: "text", int: "a whole number of 1 or more"}
 
 
 def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
@@ -57,10 +60,12 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     config_path = workspace / CONFIG_FILE
     if config_path.is_file():
         try:
-            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            text = config_path.read_text(encoding="utf-8")
+            raw = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise InputError.at(config_path, _toml_line(error), f"invalid TOML: {error}") from None
-        settings = _check_file_settings(raw.get("briefing", raw), config_path)
+        table = raw.get("briefing", raw) if isinstance(raw.get("briefing"), dict) else raw
+        settings = _check_file_settings(table, config_path, text)
     # Flags default to None and are dropped here, so an unset flag never overrides the file.
     settings.update({key: value for key, value in overrides.items() if value not in (None, ())})
     jobs = settings.pop("jobs", None) or os.cpu_count() or 1
@@ -79,19 +84,53 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     return config
 
 
-def _check_file_settings(raw: dict, path: Path) -> dict[str, Any]:
+def _check_file_settings(raw: dict, path: Path, text: str = "") -> dict[str, Any]:
+    """Every problem in the file at once, each on the line of its key."""
+    from .errors import Diagnostic
+
     problems = []
     for key, value in raw.items():
-        if key not in _FILE_KEYS:
+        expected = _FILE_KEYS.get(key)
+        if expected is None:
             hint = difflib.get_close_matches(key, list(_FILE_KEYS), n=1)
-            problems.append(f"unknown setting `{key}`" + (f"; did you mean `{hint[0]}`?" if hint
-                                                           else f"; known: {', '.join(_FILE_KEYS)}"))
-        elif not isinstance(value, _FILE_KEYS[key] if _FILE_KEYS[key] is not Path else str):
-            problems.append(f"`{key}` should be {_FILE_KEYS[key].__name__}")
+            message = f"unknown setting `{key}`" + (
+                f"; did you mean `{hint[0]}`?" if hint else f"; known: {', '.join(_FILE_KEYS)}")
+        elif not _has_type(value, expected):
+            message = f"`{key}` should be {_TYPE_NAMES[expected]}, found {value!r}"
+        else:
+            continue
+        problems.append(Diagnostic(str(path), _key_line(text, key), 0, message))
     if problems:
-        from .errors import Diagnostic
-        raise InputError([Diagnostic(str(path), 0, 0, p) for p in problems])
+        raise InputError(problems)
     return dict(raw)
+
+
+def _has_type(value: Any, expected: type) -> bool:
+    if expected is Path or expected is str:
+        return isinstance(value, str) and bool(value)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
+
+
+def _key_line(text: str, key: str) -> int:
+    import re
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return number
+    return 0
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """`K/N` -> (K, N): build the K-th of N shares of the outputs."""
+    if text is None:
+        return None
+    index, slash, total = text.partition("/")
+    if not (slash and index.strip().isdigit() and total.strip().isdigit()) or int(total) < 1:
+        raise BriefingError(f"--shard {text}: write it as K/N, e.g. 2/3 for the second of "
+                            "three shares")
+    return int(index), int(total)
 
 
 def _check_values(config: Config) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import minimal_meeting, pdf_pages, run_cli, write_meeting
 
 INTERNAL_QUOTE = "The gazebo meetings were a waste of everyone's evening"

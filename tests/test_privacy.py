@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli, write_meeting
 
 from briefing.privacy import find_personal_data
+
+from conftest import run_cli, write_meeting
 
 MEETING = """\
 meeting:

@@ -1,0 +1,197 @@
+"""Turn everything that goes into one PDF into a content hash, recorded beside the PDF.
+
+Freshness is by content, never by modification time, so it holds on a fresh clone (CI): a PDF
+is up to date when the hash of its inputs (meeting file, followed files, data files, layout
+and font files, package version, build options) equals the hash recorded beside it when it
+was built, and the PDF itself is still the one that was written. The record is a small JSON
+file next to the PDF: `output/<meeting>/.<layout>-<edition>.pdf.inputs.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .series import Series
+
+log = logging.getLogger(__name__)
+
+RECORD_SUFFIX = ".inputs.json"
+_MISSING = "missing"
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
+
+
+def series_inputs(series: Series) -> list[Path]:
+    """Every file a pack is made from: each meeting file of the series and its CSV data files.
+
+    The series is already loaded and validated (a missing or looping `follows` has failed
+    before this point), so nothing is parsed here.
+    """
+    files: list[Path] = []
+    for meeting in reversed(series.meetings):  # this meeting first, then the ones it follows
+        files.append(meeting.path)
+        files.extend(meeting.path.parent / dataset.csv
+                     for dataset in meeting.content.data if dataset.csv)
+    return list(dict.fromkeys(files))
+
+
+def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
+    """Every file under `base/` and `<layout>/` of each layout root, named root-relatively.
+
+    Names carry the root's place in the search order (0 = the workspace's own folder when it
+    has one), so a workspace file that starts to shadow a built-in one changes the hash.
+    Editor backups and hidden files are left out.
+    """
+    files = []
+    for index, root in enumerate(roots):
+        for folder in ("base", layout):
+            top = root / folder
+            if not top.is_dir():
+                continue
+            for path in sorted(top.rglob("*")):
+                relative = path.relative_to(root)
+                if (path.is_file() and not any(part.startswith(".") for part in relative.parts)
+                        and not path.name.endswith(_IGNORED_SUFFIXES)
+                        and "__pycache__" not in relative.parts):
+                    files.append((f"layouts[{index}]/{relative.as_posix()}", path))
+    return files
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The package version, a hash of its own source, and the renderers' versions.
+
+    Hashing the source makes an edited checkout rebuild even before the version number moves.
+    Versions come from package metadata, so nothing heavy is imported.
+    """
+    from importlib import metadata
+
+    from . import __version__
+
+    digest = hashlib.sha256(f"briefing {__version__}\n".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in ("weasyprint", "matplotlib", "jinja2", "pydyf", "fonttools"):
+        try:
+            digest.update(f"{name} {metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} absent\n".encode())
+    return digest.hexdigest()
+
+
+class FileHasher:
+    """SHA-256 of files, each read once per build, remembering what each file looked like.
+
+    `changed_since_hashed` lets a build notice a file saved while it was rendering, so it never
+    records a hash for bytes it did not render.
+    """
+
+    def __init__(self) -> None:
+        self._digests: dict[Path, tuple[tuple[int, int, int] | None, str]] = {}
+
+    def digest(self, path: Path) -> str:
+        path = Path(os.path.abspath(path))
+        if path not in self._digests:
+            self._digests[path] = self._read(path)
+        return self._digests[path][1]
+
+    def changed_since_hashed(self, paths: Iterable[Path]) -> list[Path]:
+        changed = []
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            if path in self._digests and _signature(path) != self._digests[path][0]:
+                changed.append(path)
+        return changed
+
+    @staticmethod
+    def _read(path: Path) -> tuple[tuple[int, int, int] | None, str]:
+        for _attempt in range(3):
+            before = _signature(path)
+            if before is None:
+                return None, _MISSING
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None, _MISSING
+            if _signature(path) == before:
+                return before, hashlib.sha256(data).hexdigest()
+        return _signature(path), hashlib.sha256(data).hexdigest()
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size, status.st_ino
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The hash of one output's inputs, and each input's own hash (to say what changed)."""
+
+    value: str
+    inputs: dict[str, str]
+    paths: tuple[Path, ...]
+
+    def changes_from(self, record: dict | None) -> str:
+        """Why an output with this record needs building, in a few words."""
+        if record is None:
+            return "not built before"
+        old = record.get("inputs", {})
+        changed = sorted(name for name in self.inputs.keys() | old.keys()
+                         if self.inputs.get(name) != old.get(name))
+        if not changed:
+            return "inputs changed"
+        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3
+                                         else "")
+        return f"changed: {shown}"
+
+
+def fingerprint(hasher: FileHasher, named_files: Iterable[tuple[str, Path]],
+                settings: dict[str, str]) -> Fingerprint:
+    inputs = {f"{key}": value for key, value in settings.items()}
+    paths = []
+    for name, path in named_files:
+        inputs[name] = hasher.digest(path)
+        paths.append(path)
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    return Fingerprint(digest, inputs, tuple(paths))
+
+
+def record_path(output: Path) -> Path:
+    return output.with_name(f".{output.name}{RECORD_SUFFIX}")
+
+
+def read_record(output: Path) -> dict | None:
+    try:
+        record = json.loads(record_path(output).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def is_fresh(output: Path, current: Fingerprint, record: dict | None) -> bool:
+    """Fresh: same inputs hash, and the PDF on disk is the very one that was recorded."""
+    if record is None or record.get("hash") != current.value:
+        return False
+    try:
+        pdf = output.read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(pdf).hexdigest() == record.get("pdf_sha256")
+
+
+def record_bytes(current: Fingerprint, pdf: bytes) -> bytes:
+    return json.dumps({"hash": current.value, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                       "inputs": current.inputs}, indent=1, sort_keys=True).encode() + b"\n"
+
+
+InputsOf = Callable[[Series], list[Path]]

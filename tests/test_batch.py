@@ -1,0 +1,265 @@
+"""Many meetings: incremental by content, parallel, sharded, atomic, locked and watched.
+
+One module-scoped workspace of 20 tiny meetings is built once; tests that change it work on
+copies, so the suite renders as few PDFs as it can.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, minimal_meeting, pdf_pages, run_cli, write_meeting
+
+COUNT = 20
+CONFIG = """\
+# the workspace's defaults; flags override them
+[briefing]
+output = "packs"
+build = ["pack"]
+editions = ["internal"]
+jobs = 2
+"""
+
+
+def meeting(index: int, title: str = "Meeting") -> dict:
+    extra = {"attendance": [{"group": "Residents", "count": 12}]} if index == 0 else {}
+    return minimal_meeting(meeting={"title": f"{title} {index:02}", "date": "2025-07-12",
+                                    "venue": "Test hall"}, **extra)
+
+
+def make_workspace(root: Path) -> Path:
+    for index in range(COUNT):
+        write_meeting(root / "inputs", f"m{index:02}.yaml", meeting(index))
+    (root / "briefing.toml").write_text(CONFIG, encoding="utf-8")
+    # the workspace's own copy of the pack layout, as the pack layout's comment suggests
+    shutil.copytree(REPO / "layouts" / "pack", root / "layouts" / "pack")
+    (root / "layouts" / "other").mkdir()
+    (root / "layouts" / "other" / "layout.html").write_text("<p>{{ meeting.title }}</p>\n")
+    return root
+
+
+def pdfs(root: Path) -> dict[str, bytes]:
+    return {path.parent.name: path.read_bytes() for path in (root / "packs").glob("*/*.pdf")}
+
+
+def output_lines(stderr: str, word: str) -> list[str]:
+    return sorted(line.split()[1] for line in stderr.splitlines() if line.startswith(word + " "))
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """20 meetings built once with `jobs = 2` from briefing.toml: (root, result, PDF bytes)."""
+    root = make_workspace(tmp_path_factory.mktemp("fleet"))
+    result = run_cli("build", cwd=root)
+    return root, result, pdfs(root)
+
+
+@pytest.fixture
+def fleet_copy(fleet, tmp_path):
+    root, _result, _bytes = fleet
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    return copy
+
+
+def test_first_build_makes_every_pack(fleet):
+    root, result, built = fleet
+    assert result.returncode == 0, result.stderr
+    assert "20 built, 0 up to date, 0 failed" in result.stderr
+    # not a terminal: one plain line per output
+    assert output_lines(result.stderr, "built") == [
+        f"packs/m{index:02}/pack-internal.pdf" for index in range(COUNT)]
+    assert sorted(built) == [f"m{index:02}" for index in range(COUNT)]
+    for index in (0, 7, 19):
+        assert f"Meeting {index:02}" in pdf_pages(root / "packs" / f"m{index:02}" /
+                                                  "pack-internal.pdf")[0]
+    assert not (root / "output").exists()  # `output` in briefing.toml was used
+
+
+def test_second_build_skips_all_without_loading_the_renderers(fleet):
+    root, _result, before = fleet
+    code = ("import sys\nfrom briefing.cli import main\nsys.argv = ['briefing', 'build']\n"
+            "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+            "print('\\n'.join(sys.modules))\nsys.exit(code)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "0 built, 20 up to date, 0 failed" in result.stderr
+    assert len(output_lines(result.stderr, "up")) == COUNT  # "up to date  <output>"
+    modules = set(result.stdout.split())
+    assert "weasyprint" not in modules and "matplotlib" not in modules
+    assert pdfs(root) == before
+
+
+def test_fresh_clone_with_new_timestamps_is_up_to_date(fleet, tmp_path):
+    root, _result, before = fleet
+    clone = tmp_path / "clone"  # another path, and every file newer than before
+    shutil.copytree(root, clone, copy_function=shutil.copy)
+    for path in (clone / "inputs").iterdir():
+        os.utime(path, (time.time() + 60, time.time() + 60))
+    result = run_cli("build", cwd=clone)
+    assert result.returncode == 0, result.stderr
+    assert "0 built, 20 up to date" in result.stderr
+    assert pdfs(clone) == before
+
+
+def test_changing_one_meeting_rebuilds_only_its_pack(fleet, fleet_copy):
+    _root, _result, before = fleet
+    path = fleet_copy / "inputs" / "m07.yaml"
+    old = path.stat()
+    write_meeting(fleet_copy / "inputs", "m07.yaml", meeting(7, title="Changed"))
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))  # same mtime: content decides
+    result = run_cli("build", "-v", cwd=fleet_copy)
+    assert result.returncode == 0, result.stderr
+    assert "1 built, 19 up to date" in result.stderr
+    assert "changed: inputs/m07.yaml" in result.stderr  # says why
+    after = pdfs(fleet_copy)
+    assert [name for name in after if after[name] != before[name]] == ["m07"]
+    assert "Changed 07" in pdf_pages(fleet_copy / "packs" / "m07" / "pack-internal.pdf")[0]
+
+
+def test_layout_change_rebuilds_its_users_and_bytes_do_not_depend_on_jobs(fleet, fleet_copy):
+    _root, _result, built_with_two = fleet
+    (fleet_copy / "layouts" / "other" / "layout.html").write_text("<p>changed</p>\n")
+    result = run_cli("build", cwd=fleet_copy)
+    assert "0 built, 20 up to date" in result.stderr, result.stderr  # no pack uses `other`
+
+    with (fleet_copy / "layouts" / "pack" / "pack.css").open("a") as css:
+        css.write("\n/* reviewed by the comms team */\n")  # new bytes, same rendering
+    result = run_cli("build", "-j", "1", cwd=fleet_copy)
+    assert result.returncode == 0, result.stderr
+    assert "20 built, 0 up to date" in result.stderr
+    assert pdfs(fleet_copy) == built_with_two  # -j 1 gives the bytes -j 2 gave
+
+
+def test_shards_split_the_outputs_and_a_broken_meeting_fails_alone(fleet, tmp_path):
+    root = tmp_path / "broken"
+    shutil.copytree(fleet[0], root, ignore=shutil.ignore_patterns("packs"))
+    write_meeting(root / "inputs", "m13.yaml", "meeting:\n  title: Broken\n  date: 2025-07-12\n")
+    # three shards at once in one workspace: the lock makes them take turns
+    shards = [subprocess.Popen([sys.executable, "-m", "briefing", "build", "--shard",
+                                f"{k}/3", "-j", "1"], cwd=root, stderr=subprocess.PIPE,
+                               text=True) for k in (1, 2, 3)]
+    outcomes = [(shard.wait(timeout=300), shard.stderr.read()) for shard in shards]
+    built = [output_lines(stderr, "built") for _code, stderr in outcomes]
+    everyone = sorted(sum(built, []))
+    assert everyone == sorted(set(everyone)), "an output was built by two shards"
+    assert everyone == [f"packs/m{i:02}/pack-internal.pdf" for i in range(COUNT) if i != 13]
+    assert all(len(share) >= 2 for share in built)  # each shard got a real share
+    broken = [code for code, stderr in outcomes if "inputs/m13.yaml" in stderr]
+    assert broken == [1], outcomes  # reported once, by the shard that owns it
+    assert sorted(code for code, _ in outcomes) == [0, 0, 1]
+
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 1
+    assert "0 built, 19 up to date, 1 failed" in result.stderr
+    assert "error: inputs/m13.yaml:1:1: missing required key `venue`" in result.stderr
+    assert len(pdfs(root)) == 19 and "m13" not in pdfs(root)
+
+
+def test_killed_build_leaves_old_or_new_pdfs_never_a_torn_one(fleet, fleet_copy):
+    from pypdf import PdfReader
+
+    _root, _result, old = fleet
+    for index in range(COUNT):
+        write_meeting(fleet_copy / "inputs", f"m{index:02}.yaml", meeting(index, "Revised"))
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "1"],
+                             cwd=fleet_copy, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and pdfs(fleet_copy) == old:
+        time.sleep(0.02)
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    now = pdfs(fleet_copy)
+    assert len(now) == COUNT
+    replaced = [name for name in now if now[name] != old[name]]
+    assert 1 <= len(replaced) < COUNT, "the build was not killed part-way"
+    for name in replaced:  # every new file is a whole, readable PDF with the new text
+        text = PdfReader(fleet_copy / "packs" / name / "pack-internal.pdf").pages[0]
+        assert "Revised" in text.extract_text()
+
+    # back to the old text: only the replaced packs are stale, and leftovers are cleared
+    for index in range(COUNT):
+        write_meeting(fleet_copy / "inputs", f"m{index:02}.yaml", meeting(index))
+    (fleet_copy / "packs" / "m03" / ".pack-internal.pdf.1234.part").write_bytes(b"%PDF-1.")
+    result = run_cli("build", "-j", "1", cwd=fleet_copy)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(replaced)} built, {COUNT - len(replaced)} up to date" in result.stderr
+    assert pdfs(fleet_copy) == old
+    assert not list((fleet_copy / "packs").glob("*/.*.part"))
+
+
+def test_a_second_build_waits_for_the_lock(fleet):
+    root = fleet[0]
+    with open(root / "packs" / ".briefing.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        waiting = subprocess.Popen([sys.executable, "-m", "briefing", "build"], cwd=root,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        assert waiting.poll() is None, "the build did not wait for the lock"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert waiting.wait(timeout=60) == 0
+    stderr = waiting.stderr.read()
+    assert "another briefing build is writing" in stderr
+    assert "0 built, 20 up to date" in stderr
+
+
+def test_watch_rebuilds_on_save_and_survives_a_broken_save(workspace):
+    write_meeting(workspace / "inputs", "m.yaml", meeting(1, "First"))
+    target = workspace / "output" / "m" / "pack-internal.pdf"
+    log = workspace / "watch.log"
+    with log.open("w") as stream:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "briefing", "watch", "--interval", "0.2", "-j", "1"],
+            cwd=workspace, stderr=stream, stdout=stream)
+    try:
+        def wait_for(condition, what):
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if condition():
+                    return
+                assert watcher.poll() is None, log.read_text()
+                time.sleep(0.1)
+            pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
+
+        def pdf_says(text):
+            return lambda: target.is_file() and text in " ".join(pdf_pages(target))
+
+        wait_for(pdf_says("First 01"), "the first build")
+        write_meeting(workspace / "inputs", "m.yaml", meeting(1, "Second"))
+        wait_for(pdf_says("Second 01"), "the rebuild after a save")
+        write_meeting(workspace / "inputs", "m.yaml", "meeting:\n  title: [unclosed\n")
+        wait_for(lambda: "error: inputs/m.yaml:" in log.read_text(), "the error")
+        write_meeting(workspace / "inputs", "m.yaml", meeting(1, "Third"))
+        wait_for(pdf_says("Third 01"), "the rebuild after fixing the file")
+        assert "Traceback" not in log.read_text()
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+
+
+def test_pdf_is_readable_by_others(fleet):
+    mode = (fleet[0] / "packs" / "m00" / "pack-internal.pdf").stat().st_mode
+    assert mode & 0o044 == 0o044 & ~_umask()
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def test_records_name_inputs_by_workspace_relative_path(fleet):
+    record = (fleet[0] / "packs" / "m00" / ".pack-internal.pdf.inputs.json").read_text()
+    assert str(fleet[0]) not in record  # nothing machine-specific: a CI cache can carry it
+    assert hashlib.sha256((fleet[0] / "inputs" / "m00.yaml").read_bytes()).hexdigest() in record
