@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
+from .fontcheck import uncovered_characters
 from .series import Series, SeriesLoader, series_warnings
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ def build(config: Config, paths: list[Path] | None = None) -> BuildReport:
         log.warning("no meeting files in %s", shown(config.inputs, config))
     meetings: dict[Path, Series] = {}
     loader = SeriesLoader(lambda path: shown(path, config))
+    covered = None
     for path in meeting_paths:
         try:
             meeting = loader.load(path)
@@ -82,7 +85,10 @@ def build(config: Config, paths: list[Path] | None = None) -> BuildReport:
         except InputError as error:
             report.failed.extend((d.path, str(d)) for d in error.diagnostics)
             continue
-        warnings = [*meeting.warnings, *series_warnings(series)]
+        if covered is None:
+            covered = covered_by_fonts(config)
+        warnings = [*meeting.warnings, *series_warnings(series),
+                    *uncovered_characters(meeting, covered)]
         if "public" in config.editions:
             from .privacy import check_privacy
 
@@ -105,7 +111,30 @@ def build(config: Config, paths: list[Path] | None = None) -> BuildReport:
         write_atomically(job.output, pdf)
         report.built.append(job.output)
         log.info("built %s", shown(job.output, config))
+        if config.validate:
+            validate_output(config, job.output, report)
     return report
+
+
+def covered_by_fonts(config: Config) -> frozenset[int]:
+    """The characters the fonts of the workspace's and the built-in layouts can draw."""
+    from .fontcheck import covered_characters, font_files
+    from .layouts import layout_roots
+
+    return covered_characters(font_files(layout_roots(config.layouts)))
+
+
+def validate_output(config: Config, output: Path, report: BuildReport) -> None:
+    """Run the PDF/UA-1 (and, for archives, PDF/A-3b) validator; each failure fails the build."""
+    from .validation import conformance_failures, profiles_for
+
+    failures = conformance_failures(output, config.archive)
+    where = shown(output, config)
+    report.failed.extend((where, f"{where}: {failure}") for failure in failures)
+    if not failures:
+        names = {"PDF_UA_1": "PDF/UA-1", "PDF_A_3B": "PDF/A-3b"}
+        log.info("validated %s: conforms to %s", where,
+                 " and ".join(names[p] for p in profiles_for(config.archive)))
 
 
 class Renderer:
@@ -123,16 +152,23 @@ class Renderer:
         from .editions import edition_view
         from .layouts import render_html
         from .pdf import html_to_pdf
+        from .pdfpost import tidy_pdf
+
 
         view = edition_view(series, edition)
         charts = charts_for(view.content, self.font_path)
         html = render_html(self.environment, layout, view.content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows)
-        pdf, refused = html_to_pdf(html, self.roots)
+        meeting_day = view.content.meeting.date
+        pdf, refused = html_to_pdf(
+            html, self.roots, archive=self.config.archive,
+            attachments=source_files(series) if self.config.archive else None,
+            created=dt.datetime(meeting_day.year, meeting_day.month, meeting_day.day,
+                                tzinfo=dt.UTC))
         for url in refused:
             log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
-        return pdf
+        return tidy_pdf(pdf)
 
     @property
     def font_path(self) -> Path | None:
@@ -141,6 +177,29 @@ class Renderer:
             if candidate.is_file():
                 return candidate
         return None
+
+
+def source_files(series: Series):
+    """The meeting file, the earlier meetings it follows and the data files they name, for
+    an archive copy that carries its own source."""
+    from .pdf import FileToAttach
+
+    files, names = [], set()
+    for meeting in reversed(series.meetings):  # this meeting first, then the older ones
+        about = ("The meeting file this pack was built from" if meeting is series.current
+                 else "An earlier meeting this one follows")
+        candidates = [(meeting.path, about)]
+        folder = meeting.path.parent.resolve()
+        for dataset in meeting.content.data:
+            if dataset.csv is not None:
+                candidates.append((folder / dataset.csv,
+                                   f"Data file for the figure \u201c{dataset.title}\u201d"))
+        for path, description in candidates:
+            path = path.resolve()
+            if path.is_relative_to(folder) and path.is_file() and path.name not in names:
+                names.add(path.name)
+                files.append(FileToAttach(path.name, path.read_bytes(), description))
+    return files
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -87,13 +87,20 @@ _strict = click.option("--strict", is_flag=True, default=None,
               type=click.Choice(["internal", "councillor", "public"]),
               help="Edition to build (repeatable).")
 @click.option("--paper", type=click.Choice(["A4", "A5", "letter"]), help="Paper size.")
+@click.option("--print-shop", is_flag=True, default=None,
+              help="Add 3 mm bleed and crop marks for a professional printer.")
+@click.option("--archive", is_flag=True, default=None,
+              help="Make PDF/A-3b (still tagged) with the meeting file attached.")
+@click.option("--validate", is_flag=True, default=None,
+              help="Check each PDF with the page-validation validator; fail on any failure.")
 @_strict
 @click.option("-f", "--force", is_flag=True, default=None,
               help="Rebuild even if nothing changed.")
 @_workspace
 @_verbose
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
-def build(files, output, layouts, editions, paper, strict, force, workspace, verbose, quiet):
+def build(files, output, layouts, editions, paper, print_shop, archive, validate, strict, force,
+          workspace, verbose, quiet):
     """Build PDF packs for FILES (default: every meeting in inputs/)."""
     _setup_logging(verbose, quiet)
 
@@ -102,8 +109,9 @@ def build(files, output, layouts, editions, paper, strict, force, workspace, ver
         from .config import load_config
 
         config = load_config(workspace, output=output.resolve() if output else None,
-                             build=layouts, editions=editions, paper=paper, strict=strict,
-                             force=force)
+                             build=layouts, editions=editions, paper=paper,
+                             print_shop=print_shop, archive=archive, validate=validate,
+                             strict=strict, force=force)
         started = time.perf_counter()
         report = run_build(config, list(files) or None)
         for diagnostic in report.warnings:
