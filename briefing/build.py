@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -15,6 +16,7 @@ from typing import Protocol
 
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
+from .fontcheck import uncovered_characters
 from .freshness import (
     FileHasher,
     Fingerprint,
@@ -123,6 +125,7 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
     with output_lock(config.output):
         _remove_torn_files(config.output)
         hasher = FileHasher()
+        covered = None
         meetings: dict[Path, Series] = {}
         loader = SeriesLoader(lambda path: shown(path, config))
         for path in dict.fromkeys(job.meeting_path for job in jobs):
@@ -132,7 +135,10 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
             except InputError as error:
                 report.failed.extend((d.path, str(d)) for d in error.diagnostics)
                 continue
-            warnings = [*series.current.warnings, *series_warnings(series)]
+            if covered is None:
+                covered = covered_by_fonts(config)
+            warnings = [*series.current.warnings, *series_warnings(series),
+                        *uncovered_characters(series.current, covered)]
             if "public" in config.editions:
                 from .privacy import check_privacy
 
@@ -144,6 +150,9 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
             meetings[path] = series
         todo = _stale_jobs(config, jobs, meetings, hasher, inputs_of, report)
         _render_all(config, todo, report, hasher, progress)
+        if config.validate:
+            for output in [*report.built, *report.skipped]:
+                validate_output(config, output, report)
     return report
 
 
@@ -302,6 +311,27 @@ def _remove_torn_files(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def covered_by_fonts(config: Config) -> frozenset[int]:
+    """The characters the fonts of the workspace's and the built-in layouts can draw."""
+    from .fontcheck import covered_characters, font_files
+    from .layouts import layout_roots
+
+    return covered_characters(font_files(layout_roots(config.layouts)))
+
+
+def validate_output(config: Config, output: Path, report: BuildReport) -> None:
+    """Run the PDF/UA-1 (and, for archives, PDF/A-3b) validator; each failure fails the build."""
+    from .validation import conformance_failures, profiles_for
+
+    failures = conformance_failures(output, config.archive)
+    where = shown(output, config)
+    report.failed.extend((where, f"{where}: {failure}") for failure in failures)
+    if not failures:
+        names = {"PDF_UA_1": "PDF/UA-1", "PDF_A_3B": "PDF/A-3b"}
+        log.info("validated %s: conforms to %s", where,
+                 " and ".join(names[p] for p in profiles_for(config.archive)))
+
+
 class Renderer:
     """Holds what is costly to set up (Jinja environment, fonts) across the PDFs of a process."""
 
@@ -319,6 +349,8 @@ class Renderer:
         from .editions import edition_view
         from .layouts import render_html
         from .pdf import html_to_pdf
+        from .pdfpost import tidy_pdf
+
 
         view = edition_view(series, edition)
         charts = charts_for(view.content, self.font_path, self.charts)
@@ -327,10 +359,15 @@ class Renderer:
         html = render_html(self.environment, layout, view.content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows)
-        pdf, refused = html_to_pdf(html, self.roots)
+        meeting_day = view.content.meeting.date
+        pdf, refused = html_to_pdf(
+            html, self.roots, archive=self.config.archive,
+            attachments=source_files(series) if self.config.archive else None,
+            created=dt.datetime(meeting_day.year, meeting_day.month, meeting_day.day,
+                                tzinfo=dt.UTC))
         for url in refused:
             log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
-        return pdf
+        return tidy_pdf(pdf)
 
     @property
     def font_path(self) -> Path | None:
@@ -350,6 +387,29 @@ def series_trend_rows(series: Series) -> list[tuple[str, int, int, int]]:
                      sum(count for _group, count in point.attendance),
                      counts["open"] + counts["in-progress"], counts["done"]))
     return rows
+
+
+def source_files(series: Series):
+    """The meeting file, the earlier meetings it follows and the data files they name, for
+    an archive copy that carries its own source."""
+    from .pdf import FileToAttach
+
+    files, names = [], set()
+    for meeting in reversed(series.meetings):  # this meeting first, then the older ones
+        about = ("The meeting file this pack was built from" if meeting is series.current
+                 else "An earlier meeting this one follows")
+        candidates = [(meeting.path, about)]
+        folder = meeting.path.parent.resolve()
+        for dataset in meeting.content.data:
+            if dataset.csv is not None:
+                candidates.append((folder / dataset.csv,
+                                   f"Data file for the figure \u201c{dataset.title}\u201d"))
+        for path, description in candidates:
+            path = path.resolve()
+            if path.is_relative_to(folder) and path.is_file() and path.name not in names:
+                names.add(path.name)
+                files.append(FileToAttach(path.name, path.read_bytes(), description))
+    return files
 
 
 def write_atomically(target: Path, data: bytes) -> None:

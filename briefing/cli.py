@@ -104,6 +104,12 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
               type=click.Choice(["internal", "councillor", "public"]),
               help="Edition to build (repeatable).")
 @click.option("--paper", type=click.Choice(["A4", "A5", "letter"]), help="Paper size.")
+@click.option("--print-shop", is_flag=True, default=None,
+              help="Add 3 mm bleed and crop marks for a professional printer.")
+@click.option("--archive", is_flag=True, default=None,
+              help="Make PDF/A-3b (still tagged) with the meeting file attached.")
+@click.option("--validate", is_flag=True, default=None,
+              help="Check each PDF with the page-validation validator; fail on any failure.")
 @_strict
 @click.option("-f", "--force", is_flag=True, default=None,
               help="Rebuild even outputs whose inputs have not changed.")
@@ -113,8 +119,8 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
 @_workspace
 @_verbose
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
-def build(files, output, layouts, editions, paper, strict, force, jobs, shard, workspace,
-          verbose, quiet):
+def build(files, output, layouts, editions, paper, print_shop, archive, validate, strict, force,
+          jobs, shard, workspace, verbose, quiet):
     """Build PDF packs for FILES (default: every meeting in inputs/).
 
     Outputs whose inputs are unchanged (by content) are skipped; exit code 1 if any failed.
@@ -125,8 +131,9 @@ def build(files, output, layouts, editions, paper, strict, force, jobs, shard, w
         from .config import load_config, parse_shard
 
         config = load_config(workspace, output=output.resolve() if output else None,
-                             build=layouts, editions=editions, paper=paper, strict=strict,
-                             force=force, jobs=jobs, shard=parse_shard(shard))
+                             build=layouts, editions=editions, paper=paper,
+                             print_shop=print_shop, archive=archive, validate=validate,
+                             strict=strict, force=force, jobs=jobs, shard=parse_shard(shard))
         return _build_and_report(config, list(files) or None, quiet)
 
     _run(body, verbose)

@@ -7,7 +7,9 @@ everything else, so nothing in a meeting file can read a local file or touch the
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,22 +68,75 @@ def _font_configuration():
     return FontConfiguration()
 
 
-def html_to_pdf(html: str, roots: list[Path], *, variant: str | None = "pdf/ua-1",
-                attachments: list[tuple[str, bytes]] | None = None,
-                created: str | None = None) -> tuple[bytes, list[str]]:
-    """Render HTML to PDF bytes; also return the URLs the sandbox refused."""
-    from weasyprint import HTML, Attachment
+# PDF/A forbids interpolated images; WeasyPrint sets /Interpolate unless told not to.
+_ARCHIVE_CSS = "html { image-rendering: crisp-edges; }"
+
+# Declares pdfuaid:part inside PDF/A's XMP (with the extension schema PDF/A requires), so an
+# archive copy is both PDF/A-3b and tagged PDF/UA-1: WeasyPrint 70 offers one variant only.
+_PDFUA_ID_XMP = (
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"'
+    b' pdfuaid:part="1" />'
+    b'<rdf:Description rdf:about=""'
+    b' xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"'
+    b' xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"'
+    b' xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    b'<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    b'<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>'
+    b'<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>'
+    b'<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>'
+    b'<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">'
+    b'<pdfaProperty:name>part</pdfaProperty:name>'
+    b'<pdfaProperty:valueType>Integer</pdfaProperty:valueType>'
+    b'<pdfaProperty:category>internal</pdfaProperty:category>'
+    b'<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed'
+    b'</pdfaProperty:description>'
+    b'</rdf:li></rdf:Seq></pdfaSchema:property>'
+    b'</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>')
+
+
+@dataclass(frozen=True)
+class FileToAttach:
+    """A file carried inside an archive PDF (the meeting file, its data files)."""
+
+    name: str
+    data: bytes
+    description: str
+
+
+def _archive_finisher(document, pdf) -> None:
+    """Leave the XMP metadata stream unfiltered (PDF/A-3b) and declare PDF/UA-1 in it."""
+    reference = pdf.catalog.get("Metadata")
+    if reference is None:
+        return
+    stream = pdf.objects[int(reference.split()[0])]
+    stream.compress = False
+    data = b"".join(part if isinstance(part, bytes) else str(part).encode()
+                    for part in stream.stream)
+    stream.stream = [data.replace(b"</rdf:RDF>", _PDFUA_ID_XMP + b"</rdf:RDF>", 1)]
+
+
+def html_to_pdf(html: str, roots: list[Path], *, archive: bool = False,
+                attachments: list[FileToAttach] | None = None,
+                created: dt.datetime | None = None) -> tuple[bytes, list[str]]:
+    """Render HTML to tagged PDF/UA-1 bytes (or PDF/A-3b with `archive`); also return the
+    URLs the sandbox refused. `created` pins the attachments' dates for reproducible bytes."""
+    from weasyprint import CSS, HTML, Attachment
 
     fetcher = _fetcher_class()(tuple(roots))
-    files = [Attachment(string=data, name=name, url_fetcher=fetcher, base_url=VIRTUAL_BASE,
-                        created=created, modified=created)
-             for name, data in (attachments or [])]
+    created = created or dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+    # Attachment objects are single-use: make them afresh for every document.
+    files = [Attachment(string=item.data, name=item.name, description=item.description,
+                        created=created, modified=created, relationship="Source")
+             for item in (attachments or [])]
+    options: dict = {"pdf_variant": "pdf/ua-1"}
+    if archive:
+        options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True,
+                   "stylesheets": [CSS(string=_ARCHIVE_CSS)], "finisher": _archive_finisher}
     try:
         document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher)
         pdf = document.write_pdf(
-            pdf_variant=variant, pdf_tags=True, font_config=_font_configuration(),
-            attachments=files or None, pdf_identifier=b"briefing-pack",
-            uncompressed_pdf=False)
+            font_config=_font_configuration(), attachments=files or None,
+            pdf_identifier=b"briefing-pack", uncompressed_pdf=False, **options)
     except Exception as error:  # WeasyPrint raises many types; the user needs one message
         log.debug("WeasyPrint failed", exc_info=True)
         raise BriefingError(f"rendering the PDF failed: {type(error).__name__}: {error}") from error

@@ -1,0 +1,316 @@
+"""Print-ready, accessible, reproducible PDFs: read the built PDFs back, check their claims."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, pdf_pages, run_cli, write_meeting
+
+LAYOUTS = ("pack", "brief", "large-print")
+
+# Text in every script the shipped fonts must cover, one language per line.
+SCRIPTS_SUMMARY = """\
+Polish: Zażółć gęślą jaźń, ŁĄĘŚŹŻ.
+Yoruba: Ọlọ́run ẹ̀gbọ́n ṣé ọmọ, ẹ kú àárọ̀.
+Urdu: اردو زبان میں خوش آمدید۔ ٹھیک ڈاکٹر گاڑی
+Arabic: مرحبا بكم في الاجتماع
+Bengali: বাংলা ভাষায় স্বাগতম
+Greek: Καλημέρα σε όλους.
+Cyrillic: Добро пожаловать, їжак.
+"""
+SCRIPTS_TITLE = "Spotkanie – ẹ kú àárọ̀ – اردو – বাংলা – Καλημέρα – Добро"
+
+
+def scripts_meeting() -> dict:
+    return {
+        "meeting": {"title": SCRIPTS_TITLE, "date": "2025-07-12", "venue": "Test hall",
+                    "organiser": "Test council", "language": "pl",
+                    "next": {"date": "2025-10-04"}},
+        "marking": {"classification": "OFFICIAL-SENSITIVE", "caveat": "personal data"},
+        "summary": SCRIPTS_SUMMARY,
+        "themes": [{"id": "t1", "title": "Ẹ̀kọ́ – Образование – শিক্ষা",
+                    "points": ["Ελληνικά και اردو"]}],
+        "quotes": [{"text": "Dziękuję – ধন্যবাদ – شکریہ", "theme": "t1"}],
+        # a long action log, so the table crosses pages and must repeat its header row
+        "actions": [{"id": f"A{n}", "action": f"Action number {n}, long enough to wrap onto "
+                     "a second line of the table in the full pack layout.",
+                     "owner": "Someone", "due": "2025-09-01"} for n in range(1, 31)],
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The sample and the every-script meeting in all three layouts, validated by the CLI."""
+    root = tmp_path_factory.mktemp("print")
+    (root / "inputs").mkdir()
+    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    write_meeting(root / "inputs", "scripts.yaml", scripts_meeting())
+    result = run_cli("build", "-l", "pack", "-l", "brief", "-l", "large-print", "--validate",
+                     cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("conforms to PDF/UA-1") == 6, result.stderr
+    root.joinpath("stderr.txt").write_text(result.stderr)
+    return root / "output"
+
+
+def all_pdfs(built: Path) -> list[Path]:
+    pdfs = sorted(built.glob("*/*.pdf"))
+    assert len(pdfs) == 6
+    return pdfs
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("archive")
+    (root / "inputs").mkdir()
+    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    result = run_cli("build", "--archive", "--validate", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "conforms to PDF/UA-1 and PDF/A-3b" in result.stderr
+    return root / "output" / SAMPLE.stem / "pack-internal.pdf"
+
+
+MARKING_WORDS = {"OFFICIAL", "OFFICIAL-SENSITIVE", "PERSONAL", "DATA"}
+
+
+def marking_lines(page, top: bool) -> list[list[dict]]:
+    """Lines of marking words in the top (or bottom) 15% of the page."""
+    lines: dict[int, list[dict]] = {}
+    for word in page.extract_words(extra_attrs=["fontname", "size"]):
+        in_band = (word["bottom"] < page.height * 0.15 if top
+                   else word["top"] > page.height * 0.85)
+        if in_band and word["text"] in MARKING_WORDS:
+            lines.setdefault(round(word["top"]), []).append(word)
+    return list(lines.values())
+
+
+def test_marking_bold_capitals_centred_top_and_bottom_of_every_page(built):
+    import pdfplumber
+
+    for pdf_path in all_pdfs(built):
+        with pdfplumber.open(pdf_path) as pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                where = f"{pdf_path.parent.name}/{pdf_path.name} page {number}"
+                for top in (True, False):
+                    lines = marking_lines(page, top)
+                    assert any(w["text"].startswith("OFFICIAL") for line in lines
+                               for w in line), (where, top)
+                    for line in lines:
+                        assert all("Bold" in w["fontname"] for w in line), where
+                        middle = (min(w["x0"] for w in line) + max(w["x1"] for w in line)) / 2
+                        assert abs(middle - page.width / 2) < 3, (where, top, middle)
+
+
+def test_caveat_printed_with_the_classification(built):
+    for text in pdf_pages(built / "scripts" / "pack-internal.pdf"):
+        assert text.count("OFFICIAL-SENSITIVE PERSONAL DATA") >= 2
+
+
+def test_page_numbers_and_running_head(built):
+    for layout in ("pack", "large-print"):
+        pages = pdf_pages(built / SAMPLE.stem / f"{layout}-internal.pdf")
+        for number, text in enumerate(pages, start=1):
+            assert f"Page {number} of {len(pages)}" in text, (layout, number)
+            if number > 1:  # the cover carries the title as its heading instead
+                assert "London Race Action Plan – community conversation" in text
+
+
+def test_long_table_repeats_its_header_row(built):
+    pages = [p for p in pdf_pages(built / "scripts" / "pack-internal.pdf")
+             if "Action number" in p]
+    assert len(pages) >= 2, "the 30-action log should cross a page"
+    for text in pages:
+        assert "ID Action Owner Due Status" in text
+
+
+def test_brief_fits_two_a4_sides(built):
+    from pypdf import PdfReader
+
+    for meeting in (SAMPLE.stem, "scripts"):
+        reader = PdfReader(built / meeting / "brief-internal.pdf")
+        assert 1 <= len(reader.pages) <= 2, meeting
+        assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [595, 842]
+    text = " ".join(pdf_pages(built / SAMPLE.stem / "brief-internal.pdf"))
+    for expected in ("Summary", "Top themes", "Disparities in policing",
+                     "Actions due before the next meeting", "Saturday 4 October 2025"):
+        assert expected in text
+    # 30 actions are due before the next meeting: the brief lists eight and points on
+    scripts = " ".join(pdf_pages(built / "scripts" / "brief-internal.pdf"))
+    assert "And 22 more" in scripts and "Action number 9," not in scripts
+
+
+def test_large_print_has_no_text_under_16pt(built):
+    import pdfplumber
+
+    for meeting in (SAMPLE.stem, "scripts"):
+        with pdfplumber.open(built / meeting / "large-print-internal.pdf") as pdf:
+            sizes = [char["size"] for page in pdf.pages for char in page.chars]
+            body = [char["size"] for char in pdf.pages[2].chars]
+        assert sizes and min(sizes) >= 15.9, (meeting, min(sizes))
+        assert max(set(body), key=body.count) >= 17.9  # most text is 18pt body
+
+
+def test_tagged_with_language_metadata_alt_and_bookmarks(built):
+    import pikepdf
+
+    for pdf_path in all_pdfs(built):
+        with pikepdf.open(pdf_path) as pdf:
+            assert "/StructTreeRoot" in pdf.Root, pdf_path
+            expected_lang = "pl" if pdf_path.parent.name == "scripts" else "en-GB"
+            assert str(pdf.Root.Lang) == expected_lang
+            assert pdf.Root.MarkInfo.Marked
+            info = pdf.docinfo
+            assert str(info.Author) in ("Metropolitan Police Service", "Test council")
+            assert str(info.Title) in ("London Race Action Plan – community conversation",
+                                       SCRIPTS_TITLE)
+            assert str(info.Subject) and str(info.Keywords)
+            figures = [e for e in _struct_elements(pdf.Root.StructTreeRoot)
+                       if e.get("/S") == "/Figure"]
+            assert all(str(f.get("/Alt", "")).strip() for f in figures), pdf_path
+            with pdf.open_outline() as outline:
+                titles = [item.title for item in _outline_items(outline.root)]
+        assert "Summary" in titles, (pdf_path, titles)
+        if pdf_path.name.startswith(("pack", "large-print")) and "2025" in str(pdf_path):
+            assert {"Contents", "What we heard", "Action log"} <= set(titles)
+            assert any(e for e in titles if e == "Attendance")
+
+
+def test_page_furniture_is_artifact_not_orphaned_tags(built):
+    import pikepdf
+
+    with pikepdf.open(built / SAMPLE.stem / "pack-internal.pdf") as pdf:
+        for page in pdf.pages:
+            artifacts = [operands for operands, operator in pikepdf.parse_content_stream(page)
+                         if str(operator) == "BDC" and operands[0] == pikepdf.Name.Artifact]
+            assert len(artifacts) >= 3  # marking top and bottom, page number (+ running head)
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        reachable = {e.objgen for e in _struct_elements(pdf.Root.StructTreeRoot)}
+        for index in range(1, len(nums), 2):
+            if isinstance(nums[index], pikepdf.Array):
+                for element in nums[index]:
+                    assert element is None or element.objgen in reachable
+
+
+def test_every_script_prints_in_the_shipped_fonts(built):
+    import pikepdf
+
+    stderr = (built.parent / "stderr.txt").read_text()
+    assert "none of the pack's fonts" not in stderr
+    for layout in LAYOUTS:
+        with pikepdf.open(built / "scripts" / f"{layout}-internal.pdf") as pdf:
+            fonts = {str(font.BaseFont).split("+")[-1] for page in pdf.pages
+                     for font in page.Resources.Font.values()}
+        assert fonts and all(f.startswith("Briefing-Sans") for f in fonts), (layout, fonts)
+        assert {"Briefing-Sans", "Briefing-Sans-Arabic", "Briefing-Sans-Bengali"} <= fonts
+    text = " ".join(pdf_pages(built / "scripts" / "pack-internal.pdf"))
+    for word in ("Zażółć", "Καλημέρα", "Добро", "বাংলা"):
+        assert word in text
+
+
+def test_uncovered_character_warns_with_file_and_line(workspace):
+    write_meeting(workspace / "inputs", "m.yaml",
+                  "meeting:\n  title: Test\n  date: 2025-07-12\n  venue: Hall\n"
+                  "summary: |\n  First line is fine.\n  Then 会 and a smile 🙂 here.\n"
+                  "themes:\n  - {id: t1, title: Theme, points: [ok]}\n")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "none of the pack's fonts" in line]
+    assert len(lines) == 2, result.stdout
+    assert lines[0].startswith("warning: inputs/m.yaml:7:8: character '会' (U+4F1A")
+    assert lines[1].startswith("warning: inputs/m.yaml:7:22: character '🙂' (U+1F642")
+    strict = run_cli("check", "--strict", cwd=workspace)
+    assert strict.returncode == 1
+
+
+def test_same_inputs_give_identical_bytes_from_another_directory(built, tmp_path):
+    other = tmp_path / "a" / "quite" / "different" / "checkout"
+    (other / "inputs").mkdir(parents=True)
+    shutil.copy(SAMPLE, other / "inputs" / SAMPLE.name)
+    result = run_cli("build", "-l", "pack", cwd=other)
+    assert result.returncode == 0, result.stderr
+    for layout in ("pack",):
+        first = (built / SAMPLE.stem / f"{layout}-internal.pdf").read_bytes()
+        second = (other / "output" / SAMPLE.stem / f"{layout}-internal.pdf").read_bytes()
+        assert first == second, layout
+
+
+def test_archive_is_pdf_a_with_the_meeting_file_attached(archive):
+    import pikepdf
+
+    with pikepdf.open(archive) as pdf:
+        attached = dict(pdf.attachments)
+        assert list(attached) == [SAMPLE.name]
+        assert attached[SAMPLE.name].get_file().read_bytes() == SAMPLE.read_bytes()
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfaid:part") == "3" and xmp.get("pdfaid:conformance") == "B"
+            assert xmp.get("pdfuaid:part") == "1"
+        assert "/StructTreeRoot" in pdf.Root
+    assert "Saturday 12 July 2025" in " ".join(pdf_pages(archive))
+
+
+def test_archive_is_reproducible(archive, tmp_path):
+    (tmp_path / "inputs").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "inputs" / SAMPLE.name)
+    result = run_cli("build", "--archive", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "output" / SAMPLE.stem / "pack-internal.pdf").read_bytes() == \
+        archive.read_bytes()
+
+
+def test_paper_and_print_shop(sample_workspace):
+    import pikepdf
+
+    result = run_cli("build", "-l", "brief", "--paper", "A5", "--print-shop",
+                     cwd=sample_workspace)
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(sample_workspace / "output" / SAMPLE.stem / "brief-internal.pdf") as pdf:
+        page = pdf.pages[0].obj
+        trim = [round(float(v), 1) for v in page.TrimBox]
+        media = [round(float(v), 1) for v in page.MediaBox]
+        content = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(pdf.pages[0]))
+    assert trim == [0, 0, 419.5, 595.3]  # A5
+    bleed = 3 / 25.4 * 72
+    assert media == [round(-bleed, 1), round(-bleed, 1), round(419.5 + bleed, 1),
+                     round(595.3 + bleed, 1)]
+    assert b" l" in content and b" m" in content  # crop marks are drawn lines
+
+
+def test_user_layout_overrides_base_blocks_and_validate_fails_on_failure(sample_workspace):
+    folder = sample_workspace / "layouts" / "notice"
+    folder.mkdir(parents=True)
+    (folder / "layout.html").write_text(
+        '{% extends "base/base.html" %}\n{% import "base/parts.html" as parts %}\n'
+        "{% block cover_extra %}<dt>Ward</dt><dd>Our own cover line</dd>{% endblock %}\n"
+        "{% block main %}{{ parts.summary(content) }}"
+        '<img src="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmci'
+        'IHdpZHRoPSIxMCIgaGVpZ2h0PSIxMCIvPg==">{% endblock %}\n', encoding="utf-8")
+    result = run_cli("build", "-l", "notice", "--validate", cwd=sample_workspace)
+    pdf = sample_workspace / "output" / SAMPLE.stem / "notice-internal.pdf"
+    text = " ".join(pdf_pages(pdf))
+    assert "Our own cover line" in text and "Summary" in text  # the user's blocks, base's rest
+    assert "OFFICIAL" in text
+    # the image has no alt text: the validator finds it and the build fails for CI
+    assert result.returncode == 1
+    assert "error: output/2025-battersea-lrap/notice-internal.pdf: PDF_UA_1 " in result.stderr
+    assert "1 failed" in result.stderr
+
+
+def _struct_elements(node):
+    import pikepdf
+
+    kids = node.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from _struct_elements(kid)
+
+
+def _outline_items(items):
+    for item in items:
+        yield item
+        yield from _outline_items(item.children)
