@@ -39,6 +39,34 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """The safe loader, stopping at the first node nested deeper than MAX_DEPTH.
+
+    PyYAML composes nodes recursively, so a line of 5,000 `[` would otherwise run into
+    Python's recursion limit (slowly, and with no line number); this stops after MAX_DEPTH
+    levels, pointing at the node that went too deep.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:  # the root is level 0
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 @dataclass
 class YamlDocument:
     """Plain data from one YAML file, and where each part of it was written."""
@@ -105,7 +133,12 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
         line = text[: re.search(r"^\t", text, re.MULTILINE).start()].count("\n") + 1
         raise InputError.at(shown, line, "indent with spaces, not tabs (YAML forbids tabs)", 1)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_DepthLimitedLoader)
+    except _TooDeep as error:
+        raise InputError.at(
+            shown, error.mark.line + 1,
+            f"nested too deeply (the limit is {MAX_DEPTH} levels); meeting files need "
+            "only a few", error.mark.column + 1) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
