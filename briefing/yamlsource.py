@@ -147,6 +147,13 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
         if started is not None and mark is not None and started.line != mark.line:
             problem += f" (it started on line {started.line + 1}; is a quote or bracket unclosed?)"
         raise InputError.at(shown, line, f"YAML syntax error: {problem}", column) from None
+    except yaml.reader.ReaderError as error:  # a control character: no mark, but a position
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise InputError.at(
+            shown, line, f"the character U+{error.character:04X} is not allowed in YAML; "
+            "delete it (it often comes from copying text out of another program)",
+            column) from None
     except yaml.YAMLError as error:
         raise InputError.at(shown, 0, f"YAML syntax error: {error}") from None
     except RecursionError:
