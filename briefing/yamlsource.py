@@ -26,6 +26,9 @@ Location = tuple[int, int]  # 1-based line and column
 KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
+# "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _STANDARD_SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -243,10 +246,15 @@ class _Builder:
         if node.tag == "tag:yaml.org,2002:timestamp" and not _ISO_DATE.match(node.value):
             return node.value  # a time or an unpadded date stays text, so it fails as "not ISO"
         try:
-            return self._constructor.construct_object(node)
+            value = self._constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
             self.error(node, f"cannot read this value: {error}")
             return None
+        if isinstance(value, str) and (control := _CONTROL.search(value)):
+            self.error(node, f"the text contains the control character "
+                             f"U+{ord(control.group()):04X}, which cannot be printed; remove it")
+            return None
+        return value
 
 
 def describe(value: Any) -> str:

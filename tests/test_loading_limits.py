@@ -7,11 +7,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import run_cli, write_meeting
 
 from briefing.errors import InputError
 from briefing.meetings import load_meeting
 from briefing.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
-from conftest import run_cli, write_meeting
 
 HEAD = "meeting:\n  title: Limits\n  date: 2025-07-12\n  venue: Hall\n"
 
@@ -73,7 +73,7 @@ def test_alias_expansion_is_bounded_in_time_and_memory(tmp_path):
 @pytest.mark.parametrize("nested, line, column", [
     ("summary: " + "[" * 10_000 + "]" * 10_000, 5, 10 + MAX_DEPTH),
     ("summary: " + "{a: " * 10_000 + "}" * 10_000, 5, 10 + 4 * (MAX_DEPTH - 1) + 1),  # the key
-    ("summary:\n" + "".join("  " * i + f"- \n" for i in range(1, 200)), 6 + MAX_DEPTH, None),
+    ("summary:\n" + "".join("  " * i + "- \n" for i in range(1, 200)), 6 + MAX_DEPTH, None),
 ])
 def test_deep_nesting_gives_a_located_error_quickly(tmp_path, nested, line, column):
     """Deeper than MAX_DEPTH stops at once: never Python's recursion limit inside PyYAML."""
@@ -114,3 +114,11 @@ def test_file_over_the_limit_is_refused_before_parsing(workspace):
     assert f"the limit is {MAX_FILE_BYTES:,} bytes (5 MB)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (workspace / "output").exists()
+
+
+@pytest.mark.parametrize("escaped, code", [(r"\e", "001B"), (r"\x00", "0000"), (r"\x7f", "007F"),
+                                           (r"\N", "0085"), (r"\uFFFE", "FFFE")])
+def test_escaped_control_characters_are_located(tmp_path, escaped, code):
+    """Found by the fuzz test: an escaped control character broke the PDF's text layer."""
+    error = load_error(tmp_path, HEAD + f'summary: "bell{escaped}here"\n')
+    assert f"m.yaml:5:10: the text contains the control character U+{code}" in str(error)
