@@ -1,4 +1,4 @@
-"""Hostile input: meeting text is data, and nothing in a meeting (or a layout) can fetch a file or the network.
+"""Hostile input: meeting text is data; nothing in a meeting or layout fetches a file or URL.
 
 Every test here runs a loopback HTTP listener and a secret file, and proves two things on the
 real PDF: the hostile text printed literally, and the listener heard nothing and the secret
@@ -276,7 +276,8 @@ HOSTILE_LAYOUT = """<!DOCTYPE html>
 body {{ background: url(http://127.0.0.1:{port}/body.png); }}
 h1::after {{ content: url(file:///etc/passwd); }}
 ul {{ list-style-image: url(http://127.0.0.1:{port}/bullet.png); }}
-@page {{ background: url(file://{secret}); @top-left {{ content: url(http://127.0.0.1:{port}/margin.png) }} }}
+@page {{ background: url(file://{secret});
+  @top-left {{ content: url(http://127.0.0.1:{port}/margin.png) }} }}
 p.evil {{ font-family: Evil, Evil2; }}
 </style></head>
 <body>

@@ -1,4 +1,4 @@
-"""Hardened loading: every YAML limit ends in a clear InputError with a line, in bounded time and memory."""
+"""Hardened loading: each YAML limit gives a clear, located InputError in bounded time and memory."""
 
 from __future__ import annotations
 
