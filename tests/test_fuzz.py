@@ -201,7 +201,10 @@ def test_full_build_gives_a_readable_pdf_or_a_located_error(fuzz_folder, rendere
     meeting = check_outcome(path)
     if meeting is None:
         return
-    pdf = renderer.render(meeting, "pack", edition)  # a valid meeting must build: no exception
+    from briefing.series import SeriesLoader
+
+    series = SeriesLoader(lambda _: SHOWN).series(meeting)
+    pdf = renderer.render(series, "pack", edition)  # a valid meeting must build: no exception
     pages = PdfReader(io.BytesIO(pdf)).pages
     assert len(pages) >= 2
     # A glyph no shipped font has (e.g. U+0CD7) makes pypdf and pdfminer read that page's
