@@ -43,6 +43,9 @@ STYLE = {
     "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "axes.titlesize": 11,
     "path.simplify": False, "hatch.color": "white", "hatch.linewidth": 1.2,
     "axes.unicode_minus": False,
+    # Meeting text is data: "$5 to $10" must print as typed, and "$x^$" must not be parsed
+    # as mathtext (which fails with a ValueError deep inside matplotlib).
+    "text.parse_math": False,
 }
 
 

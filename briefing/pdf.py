@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from .errors import BriefingError
 from .layouts import VIRTUAL_BASE
@@ -39,17 +40,34 @@ def _fetcher_class():
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            if url.startswith(VIRTUAL_BASE):
-                relative = url[len(VIRTUAL_BASE):].split("?")[0].split("#")[0]
-                for root in self.roots:
-                    candidate = (root / relative).resolve()
-                    if candidate.is_relative_to(root) and candidate.is_file():
-                        return URLFetcherResponse(url, candidate.read_bytes(),
-                                                  {"Content-Type": _mime_type(candidate)})
+            candidate = self.local_file(url)
+            if candidate is not None:
+                return URLFetcherResponse(url, candidate.read_bytes(),
+                                          {"Content-Type": _mime_type(candidate)})
             self.refused.append(url)
             log.warning("refused to fetch %s: only layout files and data: URLs are allowed",
                         url[:200])
             raise ForbiddenResource(url)
+
+        def local_file(self, url: str) -> Path | None:
+            """The file under a layout root that a virtual-base URL names, or None.
+
+            The path is percent-decoded first and then resolved (following symlinks), so
+            `..`, `%2e%2e`, absolute paths and symlinks can never leave the roots.
+            """
+            if not url.startswith(VIRTUAL_BASE):
+                return None
+            relative = unquote(url[len(VIRTUAL_BASE):].split("?")[0].split("#")[0])
+            if not relative or "\x00" in relative or "\\" in relative:
+                return None
+            for root in self.roots:
+                try:
+                    candidate = (root / relative).resolve()
+                    if candidate.is_relative_to(root) and candidate.is_file():
+                        return candidate
+                except (OSError, ValueError):
+                    return None
+            return None
 
     return SandboxedFetcher
 

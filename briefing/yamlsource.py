@@ -26,6 +26,9 @@ Location = tuple[int, int]  # 1-based line and column
 KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
+# "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _STANDARD_SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -37,6 +40,34 @@ _STANDARD_SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """The safe loader, stopping at the first node nested deeper than MAX_DEPTH.
+
+    PyYAML composes nodes recursively, so a line of 5,000 `[` would otherwise run into
+    Python's recursion limit (slowly, and with no line number); this stops after MAX_DEPTH
+    levels, pointing at the node that went too deep.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:  # the root is level 0
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 @dataclass
@@ -105,7 +136,12 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
         line = text[: re.search(r"^\t", text, re.MULTILINE).start()].count("\n") + 1
         raise InputError.at(shown, line, "indent with spaces, not tabs (YAML forbids tabs)", 1)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_DepthLimitedLoader)
+    except _TooDeep as error:
+        raise InputError.at(
+            shown, error.mark.line + 1,
+            f"nested too deeply (the limit is {MAX_DEPTH} levels); meeting files need "
+            "only a few", error.mark.column + 1) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -114,6 +150,13 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
         if started is not None and mark is not None and started.line != mark.line:
             problem += f" (it started on line {started.line + 1}; is a quote or bracket unclosed?)"
         raise InputError.at(shown, line, f"YAML syntax error: {problem}", column) from None
+    except yaml.reader.ReaderError as error:  # a control character: no mark, but a position
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise InputError.at(
+            shown, line, f"the character U+{error.character:04X} is not allowed in YAML; "
+            "delete it (it often comes from copying text out of another program)",
+            column) from None
     except yaml.YAMLError as error:
         raise InputError.at(shown, 0, f"YAML syntax error: {error}") from None
     except RecursionError:
@@ -203,10 +246,15 @@ class _Builder:
         if node.tag == "tag:yaml.org,2002:timestamp" and not _ISO_DATE.match(node.value):
             return node.value  # a time or an unpadded date stays text, so it fails as "not ISO"
         try:
-            return self._constructor.construct_object(node)
+            value = self._constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
             self.error(node, f"cannot read this value: {error}")
             return None
+        if isinstance(value, str) and (control := _CONTROL.search(value)):
+            self.error(node, f"the text contains the control character "
+                             f"U+{ord(control.group()):04X}, which cannot be printed; remove it")
+            return None
+        return value
 
 
 def describe(value: Any) -> str:

@@ -1,0 +1,124 @@
+"""Hardened loading: each YAML limit gives a clear, located InputError in bounded time and memory."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, write_meeting
+
+from briefing.errors import InputError
+from briefing.meetings import load_meeting
+from briefing.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+
+HEAD = "meeting:\n  title: Limits\n  date: 2025-07-12\n  venue: Hall\n"
+
+
+def load_error(folder: Path, text: str) -> InputError:
+    path = write_meeting(folder, "m.yaml", text)
+    with pytest.raises(InputError) as caught:
+        load_meeting(path, "m.yaml")
+    return caught.value
+
+
+@pytest.mark.parametrize("tagged", [
+    "!!python/object/apply:os.system ['touch {flag}']",
+    "!!python/object/new:subprocess.Popen [['touch', '{flag}']]",
+    "!!python/name:os.system",
+    "!!python/module:os",
+    "!include /etc/passwd",
+    "!!binary aGVsbG8=",
+    "!!set {{a: null}}",
+    "!!omap [{{a: 1}}]",
+    "!<tag:example.com,2000:app/foo> x",
+])
+def test_non_standard_tags_are_refused_never_run(tmp_path, tagged):
+    flag = tmp_path / "pwned"
+    error = load_error(tmp_path, HEAD + f"summary: {tagged.format(flag=flag)}\n")
+    assert "tag" in str(error) and "is not allowed" in str(error)
+    assert error.diagnostics[0].line == 5
+    assert not flag.exists()
+
+
+def test_duplicate_keys_are_refused(tmp_path):
+    error = load_error(tmp_path, HEAD + "summary: one\nsummary: two\n")
+    assert "m.yaml:6:1: duplicate key `summary` (first written on line 5)" in str(error)
+
+
+def billion_laughs() -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 10):  # 10**10 values if expanded
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 10) + "]")
+    return HEAD + "\n".join(lines) + "\n"
+
+
+def test_alias_expansion_is_bounded_in_time_and_memory(tmp_path):
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        error = load_error(tmp_path, billion_laughs())
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert f"expands to more than {MAX_NODES:,} values (too many aliases?)" in str(error)
+    assert error.diagnostics[0].line >= 5
+    assert elapsed < 20, elapsed  # about 2 s on the development machine, under tracemalloc
+    assert peak < 150_000_000, peak  # about 45 MB measured
+
+
+@pytest.mark.parametrize("nested, line, column", [
+    ("summary: " + "[" * 10_000 + "]" * 10_000, 5, 10 + MAX_DEPTH),
+    ("summary: " + "{a: " * 10_000 + "}" * 10_000, 5, 10 + 4 * (MAX_DEPTH - 1) + 1),  # the key
+    ("summary:\n" + "".join("  " * i + "- \n" for i in range(1, 200)), 6 + MAX_DEPTH, None),
+])
+def test_deep_nesting_gives_a_located_error_quickly(tmp_path, nested, line, column):
+    """Deeper than MAX_DEPTH stops at once: never Python's recursion limit inside PyYAML."""
+    started = time.perf_counter()
+    error = load_error(tmp_path, HEAD + nested + "\n")
+    assert time.perf_counter() - started < 10
+    [diagnostic] = error.diagnostics
+    assert f"nested too deeply (the limit is {MAX_DEPTH} levels)" in diagnostic.message
+    assert diagnostic.line == line
+    if column is not None:
+        assert diagnostic.column == column
+
+
+def test_recursive_alias_is_bounded(tmp_path):
+    error = load_error(tmp_path, HEAD + "questions: &q [*q]\n")
+    assert "nested too deeply" in str(error) and error.diagnostics[0].line == 5
+
+
+def test_huge_strings_load_within_the_file_limit(tmp_path):
+    """A 4 MB value is under the file limit: it loads (the limit is on the file, not a value)."""
+    text = "word " * 800_000
+    path = write_meeting(tmp_path, "m.yaml", HEAD + f"summary: {text}\n")
+    assert load_meeting(path).content.summary == text.strip()
+
+
+def test_control_characters_are_located(tmp_path):
+    error = load_error(tmp_path, HEAD + "summary: bell\x07here\n")
+    assert "m.yaml:5:14: the character U+0007 is not allowed" in str(error)
+
+
+def test_file_over_the_limit_is_refused_before_parsing(workspace):
+    filler = "# padding\n" * (MAX_FILE_BYTES // 10 + 1)
+    write_meeting(workspace / "inputs", "big.yaml", HEAD + filler)
+    result = run_cli("build", cwd=workspace)
+    assert result.returncode == 1
+    size = len((HEAD + filler).encode())
+    assert f"error: inputs/big.yaml: file is {size:,} bytes" in result.stderr
+    assert f"the limit is {MAX_FILE_BYTES:,} bytes (5 MB)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (workspace / "output").exists()
+
+
+@pytest.mark.parametrize("escaped, code", [(r"\e", "001B"), (r"\x00", "0000"), (r"\x7f", "007F"),
+                                           (r"\N", "0085"), (r"\uFFFE", "FFFE")])
+def test_escaped_control_characters_are_located(tmp_path, escaped, code):
+    """Found by the fuzz test: an escaped control character broke the PDF's text layer."""
+    error = load_error(tmp_path, HEAD + f'summary: "bell{escaped}here"\n')
+    assert f"m.yaml:5:10: the text contains the control character U+{code}" in str(error)
