@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .checking import find_meetings, read_meetings, shown
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
-from .fontcheck import uncovered_characters
 from .freshness import (
     FileHasher,
     Fingerprint,
@@ -30,11 +30,10 @@ from .freshness import (
     record_path,
     series_inputs,
 )
-from .series import Series, SeriesLoader, series_warnings
+from .series import Series
 
 log = logging.getLogger(__name__)
 
-MEETING_SUFFIXES = (".yaml", ".yml")
 LOCK_NAME = ".briefing.lock"
 
 
@@ -58,25 +57,6 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-def find_meetings(config: Config, paths: list[Path] | None = None) -> list[Path]:
-    """The meeting files named, or every one under the inputs folder."""
-    if paths:
-        return [Path(p) for p in paths]
-    if not config.inputs.is_dir():
-        raise BriefingError(f"no inputs folder at {config.inputs}; create it and put meeting "
-                            "files in it, or name the files to build")
-    return sorted(p for p in config.inputs.iterdir()
-                  if p.suffix in MEETING_SUFFIXES and p.is_file())
-
-
-def shown(path: Path, config: Config) -> str:
-    """The path as the user knows it: relative to the workspace where possible."""
-    try:
-        return str(path.resolve().relative_to(config.workspace))
-    except ValueError:
-        return str(path)
 
 
 def output_path(config: Config, meeting_path: Path, layout: str, edition: str) -> Path:
@@ -122,32 +102,25 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
     jobs = [job for job in plan(config, meeting_paths) if in_shard(config, job)]
     if not jobs:
         return report
+    hasher = FileHasher()
+    meetings: dict[Path, Series] = {}
+    # Read everything, then write: every meeting is validated before the first PDF.
+    for path, outcome in read_meetings(config, dict.fromkeys(job.meeting_path for job in jobs),
+                                       public="public" in config.editions,
+                                       before_parsing=hasher.digest):
+        if isinstance(outcome, InputError):
+            report.failed.extend((d.path, str(d)) for d in outcome.diagnostics)
+            continue
+        series, warnings = outcome
+        report.warnings.extend(warnings)
+        if config.strict and warnings:
+            report.failed.extend((d.path, f"{d} (warning; --strict)") for d in warnings)
+            continue
+        meetings[path] = series
+    if not meetings:
+        return report
     with output_lock(config.output):
         _remove_torn_files(config.output)
-        hasher = FileHasher()
-        covered = None
-        meetings: dict[Path, Series] = {}
-        loader = SeriesLoader(lambda path: shown(path, config))
-        for path in dict.fromkeys(job.meeting_path for job in jobs):
-            hasher.digest(path)  # hash before parsing: a save in between is caught later
-            try:
-                series = loader.series(loader.load(path))
-            except InputError as error:
-                report.failed.extend((d.path, str(d)) for d in error.diagnostics)
-                continue
-            if covered is None:
-                covered = covered_by_fonts(config)
-            warnings = [*series.current.warnings, *series_warnings(series),
-                        *uncovered_characters(series.current, covered)]
-            if "public" in config.editions:
-                from .privacy import check_privacy
-
-                warnings += check_privacy(series, config.workspace)
-            report.warnings.extend(warnings)
-            if config.strict and warnings:
-                report.failed.extend((d.path, f"{d} (warning; --strict)") for d in warnings)
-                continue
-            meetings[path] = series
         todo = _stale_jobs(config, jobs, meetings, hasher, inputs_of, report)
         _render_all(config, todo, report, hasher, progress)
         if config.validate:
@@ -309,14 +282,6 @@ def _remove_torn_files(folder: Path) -> None:
     """Delete temporary files left by a build that was killed (we hold the lock: none is live)."""
     for leftover in folder.glob("*/.*.part"):
         leftover.unlink(missing_ok=True)
-
-
-def covered_by_fonts(config: Config) -> frozenset[int]:
-    """The characters the fonts of the workspace's and the built-in layouts can draw."""
-    from .fontcheck import covered_characters, font_files
-    from .layouts import layout_roots
-
-    return covered_characters(font_files(layout_roots(config.layouts)))
 
 
 def validate_output(config: Config, output: Path, report: BuildReport) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import pdf_pages, run_cli
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"

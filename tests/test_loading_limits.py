@@ -7,11 +7,12 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_meeting
 
 from briefing.errors import InputError
 from briefing.meetings import load_meeting
 from briefing.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+
+from conftest import run_cli, write_meeting
 
 HEAD = "meeting:\n  title: Limits\n  date: 2025-07-12\n  venue: Hall\n"
 
