@@ -102,14 +102,15 @@ import json, statistics, time
 from pathlib import Path
 from briefing.build import Renderer
 from briefing.config import load_config
-from briefing.meetings import load_meeting
+from briefing.series import SeriesLoader
 config = load_config({root!r})
 renderer = Renderer(config)
+loader = SeriesLoader()
 times = []
 for path in sorted(Path({root!r}, 'inputs').glob('*.yaml')):
-    meeting = load_meeting(path)
+    series = loader.series(loader.load(path))
     started = time.perf_counter()
-    renderer.render(meeting, 'pack', 'internal')
+    renderer.render(series, 'pack', 'internal')
     times.append(time.perf_counter() - started)
 print(json.dumps(times))
 """
@@ -162,11 +163,12 @@ import resource
 from pathlib import Path
 from briefing.build import Renderer
 from briefing.config import load_config
-from briefing.meetings import load_meeting
+from briefing.series import SeriesLoader
 config = load_config({root!r})
 renderer = Renderer(config)
+loader = SeriesLoader()
 for path in sorted(Path({root!r}, 'inputs').glob('*.yaml')):
-    renderer.render(load_meeting(path), 'pack', 'internal')
+    renderer.render(loader.series(loader.load(path)), 'pack', 'internal')
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 

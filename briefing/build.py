@@ -312,15 +312,17 @@ class Renderer:
     def render(self, series: Series, layout: str, edition: str) -> bytes:
         from .charts import charts_for, series_charts
         from .editions import edition_view
-        from .layouts import render_html
+        from .layouts import chart_text_scale, render_html
         from .pdf import html_to_pdf
         from .pdfpost import tidy_pdf
 
 
         view = edition_view(series, edition)
-        charts = charts_for(view.content, self.font_path, self.charts)
+        scale = chart_text_scale(self.roots, layout)
+        charts = charts_for(view.content, self.font_path, self.charts, text_scale=scale)
         if len(series.meetings) > 1:
-            charts += series_charts(series_trend_rows(series), self.font_path, self.charts)
+            charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
+                                    text_scale=scale)
         html = render_html(self.environment, layout, view.content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows)

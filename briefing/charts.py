@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,10 +36,12 @@ KIND_NAMES = {"bar": "Bar chart", "barh": "Horizontal bar chart", "line": "Line 
 STATUS_NAMES = {"open": "Open", "in-progress": "In progress", "done": "Done",
                 "dropped": "Dropped"}
 MEETING_RECORD = "Meeting record"
+FIGURE_WIDTH_INCHES = 6.3  # about the text column of A4 with 18 mm margins
+MAX_PRINTED_HEIGHT_INCHES = 7.5
 
 # The house style, minus the font family (resolved from the font file only when drawing).
 STYLE = {
-    "font.size": 11, "svg.hashsalt": "briefing", "svg.fonttype": "path",
+    "font.size": 11, "svg.hashsalt": "briefing", "svg.fonttype": "none",
     "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "#3D3D3D",
     "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "axes.titlesize": 11,
     "path.simplify": False, "hatch.color": "white", "hatch.linewidth": 1.2,
@@ -93,7 +96,7 @@ def axis_label(unit: str | None) -> str:
 # --- the charts a meeting calls for -------------------------------------------------------
 
 def charts_for(content: MeetingFile, font_path: Path | None,
-               cache: ChartCache | None = None) -> list[Chart]:
+               cache: ChartCache | None = None, text_scale: float = 1.0) -> list[Chart]:
     """Every chart the meeting calls for, in the order the pack prints them.
 
     A `data:` entry without a source is left out (meetings.py warns about it with its line).
@@ -105,7 +108,7 @@ def charts_for(content: MeetingFile, font_path: Path | None,
             id="attendance", title="Attendance by group", kind="barh", unit="people",
             categories=[row.group for row in content.attendance],
             series={"Attendance": [row.count for row in content.attendance]},
-            source=MEETING_RECORD), font_path, cache))
+            source=MEETING_RECORD), font_path, cache, text_scale=text_scale))
     if content.themes and (content.quotes or any(theme.points for theme in content.themes)):
         quotes = [sum(quote.theme == theme.id for quote in content.quotes)
                   for theme in content.themes]
@@ -115,24 +118,25 @@ def charts_for(content: MeetingFile, font_path: Path | None,
             series={"Points": [len(theme.points) for theme in content.themes],
                     "Quotes": quotes},
             source=f"{MEETING_RECORD}: the points and quotes printed in this pack"),
-            font_path, cache))
+            font_path, cache, text_scale=text_scale))
     if content.actions:
         charts.append(draw(DataSet(
             id="actions", title="Actions by status", kind="bar", unit="actions",
             categories=list(STATUS_NAMES.values()),
             series={"Actions": [sum(action.status == status for action in content.actions)
                                 for status in STATUS_NAMES]},
-            source=f"{MEETING_RECORD}: action log"), font_path, cache))
+            source=f"{MEETING_RECORD}: action log"), font_path, cache, text_scale=text_scale))
     for dataset in content.data:
         if (dataset.source or "").strip():
-            charts.append(draw(dataset, font_path, cache, group="data",
+            charts.append(draw(dataset, font_path, cache, group="data", text_scale=text_scale,
                                chart_id=f"data-{dataset.id}"))
     return charts
 
 
 def series_charts(meetings: Sequence[tuple[str, int, int, int]], font_path: Path | None,
                   cache: ChartCache | None = None,
-                  source: str = "Meeting records in this series") -> list[Chart]:
+                  source: str = "Meeting records in this series",
+                  text_scale: float = 1.0) -> list[Chart]:
     """Charts across a follow-up series, from (meeting label, attendance, open, done) rows.
 
     The rows come in the order the meetings were held; "open" counts every action not done
@@ -152,14 +156,14 @@ def series_charts(meetings: Sequence[tuple[str, int, int, int]], font_path: Path
         series={"Open": [int(row[2]) for row in meetings],
                 "Done": [int(row[3]) for row in meetings]},
         source=source)
-    return [draw(attendance, font_path, cache, group="series"),
-            draw(actions, font_path, cache, group="series")]
+    return [draw(attendance, font_path, cache, group="series", text_scale=text_scale),
+            draw(actions, font_path, cache, group="series", text_scale=text_scale)]
 
 
 def draw(dataset: DataSet, font_path: Path | None, cache: ChartCache | None = None,
-         group: str = "meeting", chart_id: str | None = None) -> Chart:
+         group: str = "meeting", chart_id: str | None = None, text_scale: float = 1.0) -> Chart:
     headers, rows = data_table(dataset)
-    svg = (cache if cache is not None else ChartCache()).svg(dataset, font_path)
+    svg = (cache if cache is not None else ChartCache()).svg(dataset, font_path, text_scale)
     return Chart(id=chart_id or dataset.id, title=dataset.title, svg=svg,
                  alt=alt_text(dataset), headers=headers, rows=rows, unit=dataset.unit,
                  source=dataset.source, caveat=dataset.caveat, kind=dataset.kind, group=group)
@@ -203,8 +207,8 @@ class ChartCache:
     reused: int = 0
     _memory: dict[str, bytes] = field(default_factory=dict, repr=False)
 
-    def svg(self, dataset: DataSet, font_path: Path | None) -> bytes:
-        key = chart_key(dataset, font_path)
+    def svg(self, dataset: DataSet, font_path: Path | None, text_scale: float = 1.0) -> bytes:
+        key = chart_key(dataset, font_path, text_scale)
         if key in self._memory:
             self.reused += 1
             return self._memory[key]
@@ -219,7 +223,7 @@ class ChartCache:
                 self._memory[key] = data
                 log.debug("chart %s: reused %s", dataset.id, stored.name)
                 return data
-        data = _svg(dataset, font_path)
+        data = _svg(dataset, font_path, text_scale)
         self.drawn += 1
         self._memory[key] = data
         log.debug("chart %s: drawn", dataset.id)
@@ -232,12 +236,12 @@ class ChartCache:
         return data
 
 
-def chart_key(dataset: DataSet, font_path: Path | None) -> str:
+def chart_key(dataset: DataSet, font_path: Path | None, text_scale: float = 1.0) -> str:
     """The hash of everything that shapes a chart's SVG bytes (not its title, source or id)."""
     material = {
         "kind": dataset.kind, "unit": dataset.unit, "categories": list(dataset.categories),
         "series": [[name, list(values)] for name, values in dataset.series.items()],
-        "style": STYLE, "font": _file_digest(str(font_path)) if font_path else None,
+        "style": STYLE, "text_scale": text_scale, "font": _file_digest(str(font_path)) if font_path else None,
         "code": _file_digest(__file__), "matplotlib": _matplotlib_version(),
     }
     text = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -267,18 +271,26 @@ def _matplotlib_version() -> str:
 def _style(font_path: Path | None) -> dict:
     from matplotlib import font_manager
 
-    family = "DejaVu Sans"
+    families = ["DejaVu Sans"]
     if font_path is not None and font_path.exists():
-        font_manager.fontManager.addfont(str(font_path))
-        family = font_manager.FontProperties(fname=str(font_path)).get_name()
-    return {**STYLE, "font.family": family}
+        # The main font first, then the other regular faces beside it (Arabic, Bengali):
+        # matplotlib falls back through the list, so every script is measured correctly.
+        faces = [font_path, *sorted(p for p in font_path.parent.glob("*-Regular.ttf")
+                                    if p != font_path)]
+        families = []
+        for face in faces:
+            font_manager.fontManager.addfont(str(face))
+            families.append(font_manager.FontProperties(fname=str(face)).get_name())
+    return {**STYLE, "font.family": families}
 
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _svg(dataset: DataSet, font_path: Path | None) -> bytes:
+def _svg(dataset: DataSet, font_path: Path | None, text_scale: float = 1.0) -> bytes:
+    """The chart as SVG. `text_scale` > 1 draws a narrower figure with the same type sizes,
+    so text prints that much larger once the layout stretches the chart to the column."""
     import matplotlib
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
@@ -296,8 +308,11 @@ def _svg(dataset: DataSet, font_path: Path | None) -> bytes:
     else:
         height = 3.4
         categories = [_wrap(c, max(8, 60 // max(1, count))) for c in dataset.categories]
+    # Stretched to the column, a chart prints about text_scale times its drawn size: keep it
+    # short enough to share a page with its heading and caption.
+    height = min(height, MAX_PRINTED_HEIGHT_INCHES / text_scale)
     with matplotlib.rc_context(_style(font_path)):
-        figure = Figure(figsize=(6.3, height))
+        figure = Figure(figsize=(FIGURE_WIDTH_INCHES / text_scale, height))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         axes.set_axisbelow(True)
@@ -359,7 +374,10 @@ def _svg(dataset: DataSet, font_path: Path | None) -> bytes:
             axes.margins(x=0.12)
         else:
             axes.set_xticks(positions, categories)
-            axes.set_ylabel(axis_label(unit))
+            # Horizontal, above the axis: easier to read than rotated text, and it stays text
+            # of a known size for large print.
+            axes.set_ylabel(axis_label(unit), rotation=0, ha="left", va="bottom")
+            axes.yaxis.set_label_coords(0, 1.03)
             if kind != "line":
                 axes.margins(y=0.12)
         axis = axes.xaxis if kind == "barh" else axes.yaxis
@@ -367,9 +385,21 @@ def _svg(dataset: DataSet, font_path: Path | None) -> bytes:
         if all(float(v).is_integer() for v in present):
             axis.set_major_locator(MaxNLocator(integer=True))
         if len(series) > 1 and kind != "line":
-            axes.legend(frameon=False, fontsize=10, loc="lower left", bbox_to_anchor=(0, 1.0),
+            axes.legend(frameon=False, fontsize=10, loc="lower right", bbox_to_anchor=(1, 1.0),
                         ncols=min(len(series), 3), handleheight=1.2, handlelength=2.2)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return buffer.getvalue()
+    return _use_document_fonts(buffer.getvalue())
+
+
+# Text stays text (svg.fonttype "none"): WeasyPrint sets it in the document's own shipped
+# fonts, three times faster than drawing every glyph as a path, and it can be searched and
+# copied. matplotlib lays the text out with Noto Sans metrics, the first font of the chain.
+# No spaces after the commas: WeasyPrint 70's SVG text splits the list on "," and strips only
+# quotes, so " 'Briefing Sans Arabic'" would name no font and the host's font would be used.
+DOCUMENT_FONTS = b"font-family: 'Briefing Sans','Briefing Sans Arabic','Briefing Sans Bengali'"
+
+
+def _use_document_fonts(svg: bytes) -> bytes:
+    return re.sub(rb"font-family: [^;\"]*", DOCUMENT_FONTS, svg)

@@ -35,6 +35,31 @@ def layout_roots(workspace_layouts: Path | None) -> list[Path]:
     return roots
 
 
+LAYOUT_SETTINGS = "layout.toml"
+DEFAULT_CHART_TEXT_SCALE = 1.0
+
+
+def chart_text_scale(roots: list[Path], layout: str) -> float:
+    """How much larger than usual a layout prints chart text (`chart_text_scale` in the
+    layout folder's layout.toml, e.g. 1.75 for large print; 1.0 when absent)."""
+    import tomllib
+
+    for root in roots:
+        settings_file = root / layout / LAYOUT_SETTINGS
+        if not settings_file.is_file():
+            continue
+        try:
+            settings = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+            raise BriefingError(f"{settings_file}: cannot read layout settings: {error}") from None
+        scale = settings.get("chart_text_scale", DEFAULT_CHART_TEXT_SCALE)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.5 <= scale <= 3:
+            raise BriefingError(f"{settings_file}: `chart_text_scale` should be a number "
+                                f"from 0.5 to 3, found {scale!r}")
+        return float(scale)
+    return DEFAULT_CHART_TEXT_SCALE
+
+
 def available_layouts(roots: list[Path]) -> list[str]:
     names = set()
     for root in roots:

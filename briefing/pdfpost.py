@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 
 _EMPTY_UNICODE = re.compile(rb"^(<[0-9A-Fa-f]+>) <>$", re.MULTILINE)
 
@@ -51,8 +52,11 @@ def tidy_pdf(pdf_bytes: bytes) -> bytes:
         _map_empty_unicode(pdf)
         if "/StructTreeRoot" in pdf.Root:
             _artifact_orphans(pdf, pdf.Root.StructTreeRoot)
+        _no_trailing_carriage_return(pdf)
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
+        # Streams this step writes are compressed by _write_deflated; pikepdf must not
+        # recompress them (its bytes could end in CR again).
+        pdf.save(out, deterministic_id=True, compress_streams=False,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
@@ -71,7 +75,7 @@ def _map_empty_unicode(pdf) -> None:
         data = cmap.read_bytes()
         fixed = _EMPTY_UNICODE.sub(rb"\1 <200d>", data)
         if fixed != data:
-            cmap.write(fixed)
+            _write_deflated(cmap, fixed)
 
 
 def _artifact_orphans(pdf, tree_root) -> None:
@@ -103,14 +107,80 @@ def _artifact_orphans(pdf, tree_root) -> None:
         if not orphans:
             continue
         page = pages[key]
-        instructions = []
-        for operands, operator in pikepdf.parse_content_stream(page):
-            if (str(operator) == "BDC" and len(operands) == 2
-                    and isinstance(operands[1], pikepdf.Dictionary)
-                    and int(operands[1].get("/MCID", -1)) in orphans):
-                operands = [pikepdf.Name.Artifact,
-                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
-            instructions.append((operands, operator))
-        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        _mark_as_artifacts(pdf, page, orphans)
         for mcid in orphans:
             value[mcid] = None
+
+
+# How pydyf writes a marked-content start: "/Span\n<</MCID 7>>\nBDC".
+_MARKED_CONTENT = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+_PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
+
+
+def _mark_as_artifacts(pdf, page, orphans: set[int]) -> None:
+    """Re-mark the orphaned MCIDs of one page as pagination artifacts.
+
+    A byte-level rewrite of the decoded content stream: parsing and unparsing every operator
+    with pikepdf cost a third of a second per pack. Should the stream ever be written in a
+    form the pattern does not match, the operator-level rewrite below is used instead.
+    """
+    import pikepdf
+
+    contents = page.obj.Contents
+    if isinstance(contents, pikepdf.Stream):
+        found: set[int] = set()
+
+        def replace(match: re.Match) -> bytes:
+            mcid = int(match.group(1))
+            if mcid in orphans:
+                found.add(mcid)
+                return _PAGINATION
+            return match.group(0)
+
+        data = _MARKED_CONTENT.sub(replace, contents.read_bytes())
+        if found == orphans:
+            page.Contents = _new_stream(pdf, data)
+            return
+    instructions = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if (str(operator) == "BDC" and len(operands) == 2
+                and isinstance(operands[1], pikepdf.Dictionary)
+                and int(operands[1].get("/MCID", -1)) in orphans):
+            operands = [pikepdf.Name.Artifact,
+                        pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+        instructions.append((operands, operator))
+    page.Contents = _new_stream(pdf, pikepdf.unparse_content_stream(instructions))
+
+
+def _write_deflated(stream, data: bytes) -> None:
+    """Replace a stream's data, Flate-compressed so that its bytes do not end in CR.
+
+    Followed by the "\n" before `endstream`, a final CR reads as a CRLF end of line, and
+    PDF/A validators then find the stream one byte shorter than its /Length
+    (PDFA3B-STREAM-LENGTH-001). About one compressed stream in 256 ends that way by chance;
+    another compression level gives other bytes.
+    """
+    import pikepdf
+
+    for level in (6, 9, 5, 8, 4, 7, 3, 2, 1):
+        packed = zlib.compress(data, level)
+        if not packed.endswith(b"\r"):
+            stream.write(packed, filter=pikepdf.Name.FlateDecode)
+            return
+    stream.write(data)  # pragma: no cover (nine levels all ending in CR)
+
+
+def _new_stream(pdf, data: bytes):
+    stream = pdf.make_stream(b"")
+    _write_deflated(stream, data)
+    return stream
+
+
+def _no_trailing_carriage_return(pdf) -> None:
+    """Re-compress any Flate stream WeasyPrint wrote whose bytes end in CR (see above)."""
+    import pikepdf
+
+    for obj in pdf.objects:
+        if (isinstance(obj, pikepdf.Stream) and obj.get("/Filter") == "/FlateDecode"
+                and "/DecodeParms" not in obj and obj.read_raw_bytes().endswith(b"\r")):
+            _write_deflated(obj, obj.read_bytes())
