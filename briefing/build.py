@@ -60,7 +60,10 @@ class BuildReport:
 
 
 def output_path(config: Config, meeting_path: Path, layout: str, edition: str) -> Path:
-    return config.output / meeting_path.stem / f"{layout}-{edition}.pdf"
+    """`output/<meeting>/<layout>-<edition>.pdf`; an archive copy (PDF/A) gets its own
+    `-archive` name, so it never replaces the PDF/UA pack beside it."""
+    suffix = "-archive" if config.archive else ""
+    return config.output / meeting_path.stem / f"{layout}-{edition}{suffix}.pdf"
 
 
 def plan(config: Config, meeting_paths: list[Path]) -> list[Job]:

@@ -70,7 +70,7 @@ def archive(tmp_path_factory) -> Path:
     result = run_cli("build", "--archive", "--validate", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "conforms to PDF/UA-1 and PDF/A-3b" in result.stderr
-    return root / "output" / SAMPLE.stem / "pack-internal.pdf"
+    return root / "output" / SAMPLE.stem / "pack-internal-archive.pdf"
 
 
 MARKING_WORDS = {"OFFICIAL", "OFFICIAL-SENSITIVE", "PERSONAL", "DATA"}
@@ -251,13 +251,24 @@ def test_archive_is_pdf_a_with_the_meeting_file_attached(archive):
     assert "Saturday 12 July 2025" in " ".join(pdf_pages(archive))
 
 
-def test_archive_is_reproducible(archive, tmp_path):
+def test_archive_is_reproducible_and_kept_beside_the_normal_pack(archive, tmp_path):
+    import pikepdf
+
     (tmp_path / "inputs").mkdir()
     shutil.copy(SAMPLE, tmp_path / "inputs" / SAMPLE.name)
+    folder = tmp_path / "output" / SAMPLE.stem
+    assert run_cli("build", cwd=tmp_path).returncode == 0
+    normal = (folder / "pack-internal.pdf").read_bytes()
     result = run_cli("build", "--archive", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "output" / SAMPLE.stem / "pack-internal.pdf").read_bytes() == \
-        archive.read_bytes()
+    assert (folder / "pack-internal-archive.pdf").read_bytes() == archive.read_bytes()
+    assert (folder / "pack-internal.pdf").read_bytes() == normal  # not replaced
+    with pikepdf.open(folder / "pack-internal.pdf") as pdf:
+        assert not pdf.attachments  # still the PDF/UA pack, not the archive copy
+    # each keeps its own freshness record: neither build makes the other stale
+    for flags in ((), ("--archive",)):
+        again = run_cli("build", *flags, cwd=tmp_path)
+        assert again.returncode == 0 and "0 built, 1 up to date" in again.stderr, again.stderr
 
 
 def test_paper_and_print_shop(sample_workspace):
