@@ -170,6 +170,11 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
     for job, current, outcome, seconds in results:
         name = shown(job.output, config)
         if isinstance(outcome, bytes):
+            try:
+                check_page_limit(config, job, outcome)
+            except BriefingError as error:
+                outcome = str(error)
+        if isinstance(outcome, bytes):
             write_atomically(job.output, outcome)
             changed = hasher.changed_since_hashed(current.paths)
             if changed:  # rendered from bytes that are no longer there: don't call it fresh
@@ -185,6 +190,24 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
             log.info("failed      %s", name)
         if progress is not None:
             progress.advance(name, "built" if isinstance(outcome, bytes) else "failed")
+
+
+PAGE_LIMITS = {"brief": 2}  # layout -> most pages it may have
+
+
+def check_page_limit(config: Config, job: Job, pdf: bytes) -> None:
+    """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer."""
+    limit = PAGE_LIMITS.get(job.layout)
+    if limit is None:
+        return
+    from .pdfpost import page_count
+
+    pages = page_count(pdf)
+    if pages > limit:
+        raise BriefingError(
+            f"the {job.layout} for {shown(job.meeting_path, config)} came out at {pages} pages; "
+            f"it must fit on {limit}. Shorten the meeting's `summary` (a few short paragraphs), "
+            "or build the full pack instead")
 
 
 Result = tuple[Job, Fingerprint, "bytes | str", float]

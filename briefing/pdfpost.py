@@ -114,3 +114,11 @@ def _artifact_orphans(pdf, tree_root) -> None:
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
         for mcid in orphans:
             value[mcid] = None
+
+
+def page_count(pdf_bytes: bytes) -> int:
+    """How many pages a PDF has (reads only the page tree)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        return len(pdf.pages)

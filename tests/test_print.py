@@ -349,3 +349,22 @@ def _outline_items(items):
     for item in items:
         yield item
         yield from _outline_items(item.children)
+
+
+def test_brief_longer_than_two_pages_fails_the_build(workspace):
+    import re
+
+    paragraph = ("Residents spoke at length about every aspect of the plan, and this summary "
+                 "records all of it rather than the few short paragraphs a brief can hold. ")
+    write_meeting(workspace / "inputs", "long.yaml",
+                  {**scripts_meeting(), "summary": "\n\n".join([paragraph * 4] * 30)})
+    write_meeting(workspace / "inputs", "short.yaml", scripts_meeting())
+    result = run_cli("build", "-l", "brief", cwd=workspace)
+    assert result.returncode == 1
+    found = re.search(r"error: output/long/brief-internal.pdf: the brief for inputs/long.yaml "
+                      r"came out at (\d+) pages; it must fit on 2. Shorten the meeting's "
+                      r"`summary`", result.stderr)
+    assert found and int(found.group(1)) > 2, result.stderr
+    assert not (workspace / "output" / "long" / "brief-internal.pdf").exists()
+    assert len(pdf_pages(workspace / "output" / "short" / "brief-internal.pdf")) <= 2
+    assert "Traceback" not in result.stderr
