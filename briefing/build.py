@@ -192,13 +192,17 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
             progress.advance(name, "built" if isinstance(outcome, bytes) else "failed")
 
 
-PAGE_LIMITS = {"brief": 2}  # layout -> most pages it may have
+PAGE_LIMITS = {"brief": 2}  # layout -> most pages it may have on A4 or letter paper
 
 
 def check_page_limit(config: Config, job: Job, pdf: bytes) -> None:
-    """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer."""
+    """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer.
+
+    The limit is two A4 (or letter) sides; on A5 the same text takes about twice the pages,
+    so A5 is not held to it.
+    """
     limit = PAGE_LIMITS.get(job.layout)
-    if limit is None:
+    if limit is None or config.paper == "A5":
         return
     from .pdfpost import page_count
 
