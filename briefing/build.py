@@ -60,7 +60,10 @@ class BuildReport:
 
 
 def output_path(config: Config, meeting_path: Path, layout: str, edition: str) -> Path:
-    return config.output / meeting_path.stem / f"{layout}-{edition}.pdf"
+    """`output/<meeting>/<layout>-<edition>.pdf`; an archive copy (PDF/A) gets its own
+    `-archive` name, so it never replaces the PDF/UA pack beside it."""
+    suffix = "-archive" if config.archive else ""
+    return config.output / meeting_path.stem / f"{layout}-{edition}{suffix}.pdf"
 
 
 def plan(config: Config, meeting_paths: list[Path]) -> list[Job]:
@@ -167,6 +170,11 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
     for job, current, outcome, seconds in results:
         name = shown(job.output, config)
         if isinstance(outcome, bytes):
+            try:
+                check_page_limit(config, job, outcome)
+            except BriefingError as error:
+                outcome = str(error)
+        if isinstance(outcome, bytes):
             write_atomically(job.output, outcome)
             changed = hasher.changed_since_hashed(current.paths)
             if changed:  # rendered from bytes that are no longer there: don't call it fresh
@@ -182,6 +190,28 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
             log.info("failed      %s", name)
         if progress is not None:
             progress.advance(name, "built" if isinstance(outcome, bytes) else "failed")
+
+
+PAGE_LIMITS = {"brief": 2}  # layout -> most pages it may have on A4 or letter paper
+
+
+def check_page_limit(config: Config, job: Job, pdf: bytes) -> None:
+    """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer.
+
+    The limit is two A4 (or letter) sides; on A5 the same text takes about twice the pages,
+    so A5 is not held to it.
+    """
+    limit = PAGE_LIMITS.get(job.layout)
+    if limit is None or config.paper == "A5":
+        return
+    from .pdfpost import page_count
+
+    pages = page_count(pdf)
+    if pages > limit:
+        raise BriefingError(
+            f"the {job.layout} for {shown(job.meeting_path, config)} came out at {pages} pages; "
+            f"it must fit on {limit}. Shorten the meeting's `summary` (a few short paragraphs), "
+            "or build the full pack instead")
 
 
 Result = tuple[Job, Fingerprint, "bytes | str", float]

@@ -107,7 +107,8 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
 @click.option("--print-shop", is_flag=True, default=None,
               help="Add 3 mm bleed and crop marks for a professional printer.")
 @click.option("--archive", is_flag=True, default=None,
-              help="Make PDF/A-3b (still tagged) with the meeting file attached.")
+              help="Make PDF/A-3b (still tagged) with the meeting file attached, as "
+                   "<layout>-<edition>-archive.pdf.")
 @click.option("--validate", is_flag=True, default=None,
               help="Check each PDF with the page-validation validator; fail on any failure.")
 @_strict

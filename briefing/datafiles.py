@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic
@@ -71,12 +73,20 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
     if shown_csv.startswith("./"):
         shown_csv = shown_csv[2:]
     try:
-        raw = target.read_bytes()
+        raw = read_regular_file(target, MAX_CSV_BYTES)
     except FileNotFoundError:
         at_key(f"CSV file `{csv_name}` not found (looked for {shown_csv})")
         return None
     except IsADirectoryError:
         at_key(f"`csv: {csv_name}` is a folder, not a CSV file")
+        return None
+    except NotRegularFile:
+        at_key(f"`csv: {csv_name}` is not a regular file (a pipe, device or socket); "
+               "name a saved CSV file")
+        return None
+    except FileTooLarge as error:
+        at_key(f"CSV file `{csv_name}` is {error.size:,} bytes; the limit is "
+               f"{MAX_CSV_BYTES:,} bytes (1 MB)")
         return None
     except OSError as error:
         at_key(f"cannot read CSV file `{csv_name}`: {error.strerror}")
@@ -84,6 +94,42 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
     found, csv_problems = parse_csv(raw, shown_csv)
     problems.extend(csv_problems)
     return found if not csv_problems else None
+
+
+class NotRegularFile(OSError):
+    """The path is a pipe, device or socket: reading it could block or never end."""
+
+
+class FileTooLarge(OSError):
+    """The file is over the size limit (known from its metadata, before reading)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, its type and size checked (stat) before a byte is read.
+
+    Opened non-blocking and checked again on the open file, so a file swapped for a pipe
+    between the two checks still cannot stall the build; never reads more than `limit` + 1.
+    """
+    status = os.stat(path)
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(status.st_mode):
+        raise NotRegularFile(path)
+    if status.st_size > limit:
+        raise FileTooLarge(status.st_size)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with open(os.open(path, flags), "rb") as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegularFile(path)
+        raw = stream.read(limit + 1)
+    if len(raw) > limit:  # grew since the check
+        raise FileTooLarge(len(raw))
+    return raw
 
 
 def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[float | None]]]

@@ -184,3 +184,11 @@ def _no_trailing_carriage_return(pdf) -> None:
         if (isinstance(obj, pikepdf.Stream) and obj.get("/Filter") == "/FlateDecode"
                 and "/DecodeParms" not in obj and obj.read_raw_bytes().endswith(b"\r")):
             _write_deflated(obj, obj.read_bytes())
+
+
+def page_count(pdf_bytes: bytes) -> int:
+    """How many pages a PDF has (reads only the page tree)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        return len(pdf.pages)

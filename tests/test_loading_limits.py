@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -123,3 +126,43 @@ def test_escaped_control_characters_are_located(tmp_path, escaped, code):
     """Found by the fuzz test: an escaped control character broke the PDF's text layer."""
     error = load_error(tmp_path, HEAD + f'summary: "bell{escaped}here"\n')
     assert f"m.yaml:5:10: the text contains the control character U+{code}" in str(error)
+
+
+def csv_meeting(workspace: Path, csv_name: str) -> str:
+    write_meeting(workspace / "inputs", "m.yaml",
+                  HEAD + "data:\n  - id: rates\n    title: Rates\n    source: s\n"
+                  f"    csv: {csv_name}\n")
+    return "inputs/m.yaml:9:10:"  # the value of the `csv:` key
+
+
+def check_quickly(workspace: Path) -> subprocess.CompletedProcess:
+    """`briefing check` with a short time limit: a blocked read fails the test, not the run."""
+    try:
+        return subprocess.run([sys.executable, "-m", "briefing", "check"], cwd=workspace,
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("briefing check blocked on the CSV file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_csv_naming_a_pipe_is_refused_without_reading_it(workspace):
+    where = csv_meeting(workspace, "rates.csv")
+    os.mkfifo(workspace / "inputs" / "rates.csv")  # nobody writes: reading would block
+    result = check_quickly(workspace)
+    assert result.returncode == 1
+    assert (f"error: {where} `csv: rates.csv` is not a regular file (a pipe, device or "
+            "socket); name a saved CSV file") in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_csv_over_the_limit_is_refused_by_its_size_before_reading(workspace):
+    from briefing.datafiles import MAX_CSV_BYTES
+
+    where = csv_meeting(workspace, "rates.csv")
+    size = 64 * 1024 ** 2  # sparse: costs no disk space
+    with open(workspace / "inputs" / "rates.csv", "wb") as stream:
+        stream.truncate(size)
+    result = check_quickly(workspace)
+    assert result.returncode == 1
+    assert (f"error: {where} CSV file `rates.csv` is {size:,} bytes; the limit is "
+            f"{MAX_CSV_BYTES:,} bytes (1 MB)") in result.stderr

@@ -70,7 +70,7 @@ def archive(tmp_path_factory) -> Path:
     result = run_cli("build", "--archive", "--validate", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "conforms to PDF/UA-1 and PDF/A-3b" in result.stderr
-    return root / "output" / SAMPLE.stem / "pack-internal.pdf"
+    return root / "output" / SAMPLE.stem / "pack-internal-archive.pdf"
 
 
 MARKING_WORDS = {"OFFICIAL", "OFFICIAL-SENSITIVE", "PERSONAL", "DATA"}
@@ -102,6 +102,30 @@ def test_marking_bold_capitals_centred_top_and_bottom_of_every_page(built):
                         assert all("Bold" in w["fontname"] for w in line), where
                         middle = (min(w["x0"] for w in line) + max(w["x1"] for w in line)) / 2
                         assert abs(middle - page.width / 2) < 3, (where, top, middle)
+
+
+MM = 72 / 25.4
+
+
+def test_pack_body_text_is_12pt_or_more(sample_pack):
+    """Issue 4: every character of the page body is 12pt or more. The margin boxes (running
+    head, marking, page number: page furniture) are left out: 22 mm top and bottom, 30 mm at
+    the top of the cover (base.css). Chart text is real text in the shipped fonts
+    (svg.fonttype "none"), so the charts' labels are held to the same minimum.
+    """
+    import pdfplumber
+
+    small = []
+    with pdfplumber.open(sample_pack) as pdf:
+        assert len(pdf.pages) > 5
+        for number, page in enumerate(pdf.pages, start=1):
+            top = (30 if number == 1 else 22) * MM
+            bottom = page.height - 22 * MM
+            body = [c for c in page.chars if c["top"] >= top and c["bottom"] <= bottom]
+            assert body, number
+            small += [(number, round(c["size"], 2), c["text"]) for c in body
+                      if c["size"] < 12 - 0.01]
+    assert not small, small[:20]
 
 
 def test_caveat_printed_with_the_classification(built):
@@ -251,13 +275,24 @@ def test_archive_is_pdf_a_with_the_meeting_file_attached(archive):
     assert "Saturday 12 July 2025" in " ".join(pdf_pages(archive))
 
 
-def test_archive_is_reproducible(archive, tmp_path):
+def test_archive_is_reproducible_and_kept_beside_the_normal_pack(archive, tmp_path):
+    import pikepdf
+
     (tmp_path / "inputs").mkdir()
     shutil.copy(SAMPLE, tmp_path / "inputs" / SAMPLE.name)
+    folder = tmp_path / "output" / SAMPLE.stem
+    assert run_cli("build", cwd=tmp_path).returncode == 0
+    normal = (folder / "pack-internal.pdf").read_bytes()
     result = run_cli("build", "--archive", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "output" / SAMPLE.stem / "pack-internal.pdf").read_bytes() == \
-        archive.read_bytes()
+    assert (folder / "pack-internal-archive.pdf").read_bytes() == archive.read_bytes()
+    assert (folder / "pack-internal.pdf").read_bytes() == normal  # not replaced
+    with pikepdf.open(folder / "pack-internal.pdf") as pdf:
+        assert not pdf.attachments  # still the PDF/UA pack, not the archive copy
+    # each keeps its own freshness record: neither build makes the other stale
+    for flags in ((), ("--archive",)):
+        again = run_cli("build", *flags, cwd=tmp_path)
+        assert again.returncode == 0 and "0 built, 1 up to date" in again.stderr, again.stderr
 
 
 def test_paper_and_print_shop(sample_workspace):
@@ -314,3 +349,22 @@ def _outline_items(items):
     for item in items:
         yield item
         yield from _outline_items(item.children)
+
+
+def test_brief_longer_than_two_pages_fails_the_build(workspace):
+    import re
+
+    paragraph = ("Residents spoke at length about every aspect of the plan, and this summary "
+                 "records all of it rather than the few short paragraphs a brief can hold. ")
+    write_meeting(workspace / "inputs", "long.yaml",
+                  {**scripts_meeting(), "summary": "\n\n".join([paragraph * 4] * 30)})
+    write_meeting(workspace / "inputs", "short.yaml", scripts_meeting())
+    result = run_cli("build", "-l", "brief", cwd=workspace)
+    assert result.returncode == 1
+    found = re.search(r"error: output/long/brief-internal.pdf: the brief for inputs/long.yaml "
+                      r"came out at (\d+) pages; it must fit on 2. Shorten the meeting's "
+                      r"`summary`", result.stderr)
+    assert found and int(found.group(1)) > 2, result.stderr
+    assert not (workspace / "output" / "long" / "brief-internal.pdf").exists()
+    assert len(pdf_pages(workspace / "output" / "short" / "brief-internal.pdf")) <= 2
+    assert "Traceback" not in result.stderr
