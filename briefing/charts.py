@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -387,9 +388,13 @@ def _svg(dataset: DataSet, font_path: Path | None, text_scale: float = 1.0) -> b
         if len(series) > 1 and kind != "line":
             axes.legend(frameon=False, fontsize=10, loc="lower right", bbox_to_anchor=(1, 1.0),
                         ncols=min(len(series), 3), handleheight=1.2, handlelength=2.2)
-        figure.tight_layout()
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        with warnings.catch_warnings():
+            # "Glyph … missing from font(s)": fontcheck already warns about such characters
+            # with their file and line; WeasyPrint sets chart text in the document's fonts.
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+            figure.tight_layout()
+            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return _use_document_fonts(buffer.getvalue())
 
 

@@ -24,6 +24,7 @@ from briefing.charts import (
 )
 from briefing.config import load_config
 from briefing.datafiles import parse_csv
+from briefing.layouts import chart_text_scale, layout_roots
 from briefing.meetings import load_meeting
 from briefing.models import DataSet
 
@@ -312,7 +313,8 @@ def test_second_build_reuses_every_chart_without_matplotlib(data_pack):
 def test_svg_bytes_match_across_processes(data_pack):
     meeting = load_meeting(data_pack["root"] / "inputs" / "m.yaml")
     cache = ChartCache()
-    drawn = {chart.svg for chart in charts_for(meeting.content, FONT, cache)}
+    scale = chart_text_scale(layout_roots(None), "pack")  # as the build draws them for the pack
+    drawn = {chart.svg for chart in charts_for(meeting.content, FONT, cache, text_scale=scale)}
     assert cache.drawn == 5
     assert drawn == {path.read_bytes() for path in data_pack["cached"]}
 

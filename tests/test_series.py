@@ -33,11 +33,22 @@ def summer(series_workspace) -> dict[str, list[str]]:
             for edition in ("internal", "public")}
 
 
+SECTION_HEADINGS = ("Contents", "Summary", "Questions discussed", "Attendance", "What we heard",
+                    "You said, we did", "Action log", "Figures", "Data annex", "Internal notes",
+                    "Next meeting", "Alternative formats")
+
+
 def section(pages: list[str], heading: str) -> str:
-    """The text of the page a section starts on (not the contents page that lists it)."""
-    found = [page for page in pages if page.startswith(heading)]
-    assert len(found) == 1, [page[:60] for page in pages]
-    return found[0]
+    """The text of a section: the page it starts on (not the contents page that lists it) and
+    the pages it runs on to, up to the next page that starts a section."""
+    starts = [index for index, page in enumerate(pages) if page.startswith(heading)]
+    assert len(starts) == 1, [page[:60] for page in pages]
+    text = [pages[starts[0]]]
+    for page in pages[starts[0] + 1:]:
+        if page.startswith(SECTION_HEADINGS):
+            break
+        text.append(page)
+    return " ".join(text)
 
 
 def rows(text: str) -> dict[str, str]:
