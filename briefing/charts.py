@@ -282,7 +282,21 @@ def _style(font_path: Path | None) -> dict:
         for face in faces:
             font_manager.fontManager.addfont(str(face))
             families.append(font_manager.FontProperties(fname=str(face)).get_name())
+        _prefer_shipped_faces(font_manager.fontManager, set(families), font_path.parent)
     return {**STYLE, "font.family": families}
+
+
+def _prefer_shipped_faces(manager, families: set[str], folder: Path) -> None:
+    """Forget the host's own copies of the shipped families (a host may have another version
+    of Noto Sans), so chart text is measured with the shipped files on every machine."""
+    folder = folder.resolve()
+    kept = [entry for entry in manager.ttflist
+            if entry.name not in families or Path(entry.fname).resolve().parent == folder]
+    if len(kept) != len(manager.ttflist):
+        manager.ttflist = kept
+        cached = getattr(manager, "_findfont_cached", None)  # matplotlib's lookup cache
+        if cached is not None:
+            cached.cache_clear()
 
 
 def _wrap(text: str, width: int) -> str:

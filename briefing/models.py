@@ -56,6 +56,9 @@ class MeetingInfo(_Strict):
     follows: Text | None = Field(
         None, description="The previous meeting's file, relative to this one.")
     next: NextMeeting | None = None
+    contact: Text | None = Field(
+        None, description="Who to ask for large print and other formats, e.g. an office "
+                          "and phone number (optional; default: the organiser).")
     language: Text = Field(
         "en-GB", description="BCP 47 language tag of the pack (optional; default en-GB).")
 
