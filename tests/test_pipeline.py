@@ -42,6 +42,9 @@ def test_contents_lists_sections_with_page_numbers(sample_pack):
     assert "Contents" in contents
     for section in ("Summary", "Attendance", "What we heard", "Action log"):
         assert section in contents
+    # the entries' page numbers never go down: the contents lists sections in print order
+    numbers = [int(n) for n in re.findall(r"\.{5,} ?(\d+)", contents)]
+    assert len(numbers) >= 8 and numbers == sorted(numbers), numbers
     # each entry: title, dot leaders, then the real page its section starts on
     pages = pdf_pages(sample_pack)
     for section in ("Summary", "What we heard", "Action log"):
