@@ -53,7 +53,7 @@ def read_meetings(config: Config, paths: Iterable[Path], *, public: bool,
     from .fontcheck import uncovered_characters
     from .privacy import check_privacy
 
-    loader = SeriesLoader(lambda path: shown(path, config))
+    loader = SeriesLoader(lambda path: shown(path, config), config.workspace)
     covered = None
     for path in paths:
         if before_parsing is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, InputError
 from .meetings import Meeting, load_meeting
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 FOLLOWS = ("meeting", "follows")
 STILL_OPEN = ("open", "in-progress")
+MEETING_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,9 @@ def is_overdue(action: Action, on: MeetingInfo) -> bool:
 class SeriesLoader:
     """Loads meetings and their `follows` chains, each file parsed at most once per build."""
 
-    def __init__(self, shown: Callable[[Path], str] = str) -> None:
+    def __init__(self, shown: Callable[[Path], str] = str, workspace: Path | None = None) -> None:
         self.shown = shown
+        self.workspace = workspace.resolve() if workspace is not None else None
         self._meetings: dict[Path, Meeting | InputError] = {}
         self._series: dict[Path, Series | InputError] = {}
 
@@ -142,10 +144,19 @@ class SeriesLoader:
         """The meetings this one follows, oldest first, ending with this one."""
         chain = [meeting]
         seen = {meeting.path.resolve(): meeting}
+        root = self.follows_root(meeting)
         while chain[-1].content.meeting.follows:
             newer = chain[-1]
-            target = (newer.path.parent / newer.content.meeting.follows).resolve()
             line, column = newer.document.locate_value(FOLLOWS)
+            target = follows_path(newer.content.meeting.follows, newer.path, root)
+            if target is None:
+                # Refused before anything is read: the message never shows the target's text.
+                raise InputError([Diagnostic(
+                    newer.shown_path, line, column,
+                    f"`meeting.follows` names {newer.content.meeting.follows!r}, which is not "
+                    f"allowed: it must be a relative path to a .yaml meeting file inside "
+                    f"{self._root_shown(root)} (no absolute paths, and no `..` or symbolic "
+                    "link leading outside it)")])
             if target in seen:
                 start = next(i for i, m in enumerate(chain) if m.path.resolve() == target)
                 loop = " → ".join(m.shown_path for m in chain[start:])
@@ -170,6 +181,17 @@ class SeriesLoader:
         chain.reverse()
         return chain
 
+    def follows_root(self, meeting: Meeting) -> Path:
+        """The folder a meeting's `follows` chain must stay inside: the workspace when the
+        meeting file is in it, else the meeting file's own folder (symbolic links resolved)."""
+        path = meeting.path.resolve()
+        if self.workspace is not None and path.is_relative_to(self.workspace):
+            return self.workspace
+        return path.parent
+
+    def _root_shown(self, root: Path) -> str:
+        return "the workspace" if root == self.workspace else f"the folder {root}"
+
     def _make_series(self, meeting: Meeting) -> Series:
         chain = self.chain(meeting)
         before: dict[str, Action] = {}
@@ -184,6 +206,16 @@ class SeriesLoader:
             log.debug("%s follows %d earlier meeting(s); %d action(s) carried",
                       meeting.shown_path, len(chain) - 1, len(carried))
         return Series(tuple(chain), tuple(now.values()), carried)
+
+
+def follows_path(follows: str, meeting_path: Path, root: Path) -> Path | None:
+    """Where a `follows` value points (resolved), or None if it may not be read: an absolute
+    path, not a .yaml file, or a path that leads (by `..` or a symbolic link) outside root."""
+    relative = PurePosixPath(follows.replace("\\", "/"))
+    if relative.is_absolute() or relative.suffix.lower() not in MEETING_SUFFIXES:
+        return None
+    target = (meeting_path.parent / Path(*relative.parts)).resolve()
+    return target if target.is_relative_to(root) else None
 
 
 def series_warnings(series: Series) -> list[Diagnostic]:
