@@ -84,7 +84,8 @@ def main() -> None:
 
 _workspace = click.option("-C", "--workspace", type=click.Path(file_okay=False, path_type=Path),
                           default=".", show_default=True,
-                          help="Workspace folder (holds briefing.toml, inputs/, layouts/).")
+                          help="Workspace folder (holds briefing.toml, inputs/, layouts/). "
+                               "Relative FILES and -o are taken relative to it.")
 _verbose = click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
 _strict = click.option("--strict", is_flag=True, default=None,
                        help="Treat warnings as failures (for CI).")
@@ -131,13 +132,18 @@ def build(files, output, layouts, editions, paper, print_shop, archive, validate
     def body() -> int:
         from .config import load_config, parse_shard
 
-        config = load_config(workspace, output=output.resolve() if output else None,
+        config = load_config(workspace, output=(workspace / output).resolve() if output else None,
                              build=layouts, editions=editions, paper=paper,
                              print_shop=print_shop, archive=archive, validate=validate,
                              strict=strict, force=force, jobs=jobs, shard=parse_shard(shard))
-        return _build_and_report(config, list(files) or None, quiet)
+        return _build_and_report(config, _in_workspace(workspace, files), quiet)
 
     _run(body, verbose)
+
+
+def _in_workspace(workspace: Path, files) -> list[Path] | None:
+    """Files named on the command line, relative ones taken relative to the workspace (-C)."""
+    return [workspace / path for path in files] or None
 
 
 def _build_and_report(config, files, quiet: bool) -> int:
@@ -262,7 +268,7 @@ def check(files, output_format, strict, workspace, verbose):
         from .config import load_config
 
         config = load_config(workspace, strict=strict)
-        diagnostics, checked = check_files(config, list(files) or None)
+        diagnostics, checked = check_files(config, _in_workspace(workspace, files))
         _print_diagnostics(diagnostics, output_format, checked)
         errors = [d for d in diagnostics if d.severity == "error"]
         return 1 if errors or (config.strict and diagnostics) else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,6 @@ def _has_type(value: Any, expected: type) -> bool:
 
 
 def _key_line(text: str, key: str) -> int:
-    import re
-
     for number, line in enumerate(text.splitlines(), start=1):
         if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
             return number
@@ -133,7 +132,29 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return int(index), int(total)
 
 
+_LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def _check_layouts(config: Config) -> None:
+    """Every layout to build is a plain folder name of a layout that exists, known before a
+    meeting is read (a name such as `../pack` would also put the PDFs outside output/)."""
+    from .layouts import available_layouts, layout_roots
+
+    available = None
+    for layout in config.build:
+        if not _LAYOUT_NAME.match(layout):
+            raise BriefingError(f"layout name `{layout}` is not allowed: a layout is named by "
+                                "its folder (letters, digits, `-` and `_`, e.g. pack or "
+                                "large-print), never by a path")
+        if available is None:
+            available = available_layouts(layout_roots(config.layouts))
+        if layout not in available:
+            raise BriefingError(f"layout `{layout}` not found; available layouts: "
+                                f"{', '.join(available) or 'none'}")
+
+
 def _check_values(config: Config) -> None:
+    _check_layouts(config)
     for edition in config.editions:
         if edition not in EDITIONS:
             raise BriefingError(f"unknown edition `{edition}`; choose from {', '.join(EDITIONS)}")

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 RECORD_SUFFIX = ".inputs.json"
 _MISSING = "missing"
+_NOT_A_FILE = "not a regular file"
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
 
@@ -117,12 +119,29 @@ class FileHasher:
             if before is None:
                 return None, _MISSING
             try:
-                data = path.read_bytes()
+                digest = _regular_file_digest(path)
             except OSError:
                 return None, _MISSING
+            if digest is None:  # a pipe or device: reading it could block the build forever
+                return before, _NOT_A_FILE
             if _signature(path) == before:
-                return before, hashlib.sha256(data).hexdigest()
-        return _signature(path), hashlib.sha256(data).hexdigest()
+                return before, digest
+        return _signature(path), digest
+
+
+def _regular_file_digest(path: Path) -> str | None:
+    """SHA-256 of a regular file's bytes; None, without reading, for a pipe, device or socket.
+
+    Opened non-blocking and checked on the open file, so a file swapped for a pipe after the
+    first look cannot stall the build either.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with open(os.open(path, flags), "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            return None
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from .errors import BriefingError
 
 STARTER = """\
-# yaml-language-server: $schema={schema_url}
+{schema_line}
 # A meeting file for briefing. The full format: meeting-format.md. Check it with
 #   briefing check {name}
 # and build the pack with
@@ -59,17 +60,31 @@ actions:
 """
 
 
-def write_starter(path: Path, overwrite: bool = False) -> None:
+SCHEMA_FILE = "meeting.schema.json"
+NO_SCHEMA = ("# For checking as you type, run `briefing schema > meeting.schema.json` in the "
+             "workspace\n# and point your editor's YAML schema setting at it (`briefing new` "
+             "then links new files to it).")
+
+
+def schema_line(path: Path, workspace: Path) -> str:
+    """The editor's schema line: the workspace's meeting.schema.json relative to the new file
+    (never this machine's absolute path), or how to make one when the workspace has none."""
+    schema = Path(os.path.abspath(workspace / SCHEMA_FILE))
+    if not schema.is_file():
+        return NO_SCHEMA
+    relative = os.path.relpath(schema, os.path.abspath(path.parent))
+    return f"# yaml-language-server: $schema={Path(relative).as_posix()}"
+
+
+def write_starter(path: Path, overwrite: bool = False, workspace: Path = Path(".")) -> None:
     if path.exists() and not overwrite:
         raise BriefingError(f"{path} already exists; pick another name or pass --force")
     if path.suffix not in (".yaml", ".yml"):
         raise BriefingError(f"{path}: meeting files end in .yaml")
     today = dt.date.today()
-    schema = Path(__file__).resolve().parent.parent / "meeting.schema.json"
     text = STARTER.format(name=path, today=today.isoformat(),
                           due=(today + dt.timedelta(days=56)).isoformat(),
-                          schema_url=schema.as_uri() if schema.is_file()
-                          else "https://briefing.invalid/meeting.schema.json")
+                          schema_line=schema_line(path, workspace))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

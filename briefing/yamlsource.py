@@ -105,13 +105,24 @@ def _mark(node: yaml.Node) -> Location:
 
 def read_yaml(path: Path, display_path: str | None = None) -> YamlDocument:
     """Read and parse one YAML file; every problem becomes an InputError naming the line."""
+    # datafiles imports this module (for YamlDocument), so its reader is imported here.
+    from .datafiles import FileTooLarge, NotRegularFile, read_regular_file
+
     shown = display_path or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise InputError.at(shown, 0, "file not found") from None
     except IsADirectoryError:
         raise InputError.at(shown, 0, "is a folder, not a meeting file") from None
+    except NotRegularFile:
+        raise InputError.at(shown, 0, "is not a regular file (a pipe, device or socket); "
+                                      "name a saved meeting file") from None
+    except FileTooLarge as error:
+        raise InputError.at(
+            shown, 0,
+            f"file is {error.size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (5 MB). "
+            "Move large tables into CSV data files.") from None
     except OSError as error:
         raise InputError.at(shown, 0, f"cannot read the file: {error.strerror}") from None
     return parse_yaml(raw, path, shown)
