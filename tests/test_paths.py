@@ -14,7 +14,6 @@ import yaml
 
 from conftest import REPO, minimal_meeting, run_cli, write_meeting
 
-
 # --- a pipe named as a meeting file ------------------------------------------------------
 
 @pytest.mark.parametrize("command", ["check", "build"])
