@@ -113,6 +113,7 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
                                        before_parsing=hasher.digest):
         if isinstance(outcome, InputError):
             report.failed.extend((d.path, str(d)) for d in outcome.diagnostics)
+            report.warnings.extend(outcome.warnings)
             continue
         series, warnings = outcome
         report.warnings.extend(warnings)

@@ -78,6 +78,9 @@ def check_files(config: Config, paths: list[Path] | None = None) -> tuple[list[D
     meeting_paths = find_meetings(config, paths)
     diagnostics: list[Diagnostic] = []
     for _path, outcome in read_meetings(config, meeting_paths, public=True):
-        diagnostics.extend(outcome.diagnostics if isinstance(outcome, InputError) else outcome[1])
+        if isinstance(outcome, InputError):
+            diagnostics.extend([*outcome.diagnostics, *outcome.warnings])
+        else:
+            diagnostics.extend(outcome[1])
     # A file followed by others is reported once, not once per meeting that follows it.
     return sorted(dict.fromkeys(diagnostics)), len(meeting_paths)

@@ -289,7 +289,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checke
             click.echo(f"::{d.severity} file={d.path},line={max(d.line, 1)},"
                        f"col={max(d.column, 1)}::{message}")
         else:
-            click.echo(f"{d.severity}: {d}", err=d.severity == "error")
+            click.echo(f"{d.severity}: {d}", err=True)
     if output_format == "text":
         errors = sum(d.severity == "error" for d in diagnostics)
         click.echo(f"checked {checked} file{'s' * (checked != 1)}: {errors} error"

@@ -39,8 +39,11 @@ class BriefingError(Exception):
 class InputError(BriefingError):
     """One or more problems in the user's files, each with a file, line and column."""
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    def __init__(self, diagnostics: list[Diagnostic],
+                 warnings: list[Diagnostic] | tuple[Diagnostic, ...] = ()) -> None:
         self.diagnostics = sorted(diagnostics)
+        # What the same file warns about, so one `briefing check` run reports everything.
+        self.warnings = tuple(sorted(warnings))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import typing
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .datafiles import resolve_data
 from .errors import Diagnostic, InputError
-from .models import MeetingFile
+from .models import MeetingFile, _iso_text_to_date
 from .yamlsource import KeyPath, YamlDocument, describe, read_yaml
 
 
@@ -39,6 +40,7 @@ def load_meeting(path: Path | str, shown_path: str | None = None) -> Meeting:
     path = Path(path)
     shown = shown_path or str(path)
     document = read_yaml(path, shown)
+    errors, warnings = _check_references(document.data, document, shown)
     try:
         content = MeetingFile.model_validate(document.data)
     except ValidationError as error:
@@ -46,12 +48,12 @@ def load_meeting(path: Path | str, shown_path: str | None = None) -> Meeting:
         # A refused tag or duplicate key already explains the value at that spot.
         explained = {(p.line, p.column) for p in document.problems}
         raise InputError(document.problems + [d for d in found
-                                              if (d.line, d.column) not in explained]) from None
-    errors, warnings = _check_references(content, document, shown)
+                                              if (d.line, d.column) not in explained] + errors,
+                         warnings) from None
     content, data_errors = resolve_data(content, document, path, shown)
     errors += data_errors
     if errors or document.problems:
-        raise InputError(document.problems + errors)
+        raise InputError(document.problems + errors, warnings)
     return Meeting(path, shown, content, document, tuple(warnings))
 
 
@@ -151,82 +153,136 @@ def _suggest(key: str, parent: KeyPath) -> str | None:
 
 
 # --- checks across the file -------------------------------------------------------------
+#
+# They read the raw data (what the YAML holds), not the validated model, so they also run
+# when the model fails: one run reports type errors and cross-reference errors together.
+# A value of the wrong type is left to the type error that reports it.
 
-def _check_references(content: MeetingFile, document: YamlDocument,
+STILL_OPEN = ("open", "in-progress")
+
+
+def is_overdue(status: object, due: object, on: object) -> bool:
+    """An action open or in progress after its due date, on a meeting's date: the one rule
+    for `briefing check` and "you said, we did". Values of the wrong type are not overdue."""
+    due, on = _as_date(due), _as_date(on)
+    return status in STILL_OPEN and due is not None and on is not None and due < on
+
+
+def _as_date(value: object) -> dt.date | None:
+    value = _iso_text_to_date(value)
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
+
+
+def _entries(data: dict, key: str) -> list[tuple[int, dict]]:
+    """(index, mapping) of each item of a list at the top level; wrong types are skipped."""
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _all_entries(data: dict, key: str, field_name: str) -> bool:
+    """Every item of the list is a mapping whose `field_name` is text: nothing unreadable."""
+    value = data.get(key, [])
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and isinstance(item.get(field_name), str) for item in value)
+
+
+def _check_references(data: Any, document: YamlDocument,
                       shown: str) -> tuple[list[Diagnostic], list[Diagnostic]]:
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
+    if not isinstance(data, dict):
+        return errors, warnings
 
     def at(loc: KeyPath, message: str, into: list[Diagnostic]) -> None:
         line, column = document.locate(loc)
         into.append(Diagnostic(shown, line, column, message,
                                "warning" if into is warnings else "error"))
 
-    theme_ids: dict[str, int] = {}
-    for index, theme in enumerate(content.themes):
-        if theme.id in theme_ids:
-            at(("themes", index, "id"),
-               f"duplicate theme id `{theme.id}` (also themes[{theme_ids[theme.id]}]); "
-               "theme ids must be unique", errors)
-        else:
-            theme_ids[theme.id] = index
+    def unique_ids(key: str, kind: str) -> dict[str, int]:
+        first: dict[str, int] = {}
+        for index, item in _entries(data, key):
+            value = item.get("id")
+            if not isinstance(value, str):
+                continue
+            if value in first:
+                at((key, index, "id"),
+                   f"duplicate {kind} id `{value}` (also {key}[{first[value]}]); "
+                   f"{kind} ids must be unique", errors)
+            else:
+                first[value] = index
+        return first
 
-    action_ids: dict[str, int] = {}
-    for index, action in enumerate(content.actions):
-        if action.id in action_ids:
-            at(("actions", index, "id"),
-               f"duplicate action id `{action.id}` (also actions[{action_ids[action.id]}]); "
-               "action ids must be unique", errors)
-        else:
-            action_ids[action.id] = index
+    theme_ids = unique_ids("themes", "theme")
+    unique_ids("actions", "action")
+    # A theme whose id cannot be read may be the one a reference names: do not guess.
+    all_themes_known = _all_entries(data, "themes", "id")
 
-    def check_theme(kind: str, index: int, theme: str | None) -> None:
-        if theme is not None and theme not in theme_ids:
+    def check_theme(kind: str, index: int, theme: object) -> None:
+        if isinstance(theme, str) and all_themes_known and theme not in theme_ids:
             hint = difflib.get_close_matches(theme, list(theme_ids), n=1)
             known = f"did you mean `{hint[0]}`?" if hint else (
                 f"known themes: {', '.join(theme_ids)}" if theme_ids else "this file has no themes")
             at((kind, index, "theme"), f"{kind[:-1]} refers to theme `{theme}`, which is not "
                                        f"a theme id in this file; {known}", errors)
 
-    for index, quote in enumerate(content.quotes):
-        check_theme("quotes", index, quote.theme)
-        if quote.theme is None:
+    quoted_themes = set()
+    for index, quote in _entries(data, "quotes"):
+        theme = quote.get("theme")
+        quoted_themes.add(theme if isinstance(theme, str) else None)
+        check_theme("quotes", index, theme)
+        if theme is None:
             at(("quotes", index), "quote has no `theme`, so it will not appear under any "
                                   "theme; add `theme: <id>`", warnings)
-    for index, action in enumerate(content.actions):
-        check_theme("actions", index, action.theme)
-        if action.status == "open" and action.due and action.due < content.meeting.date:
+    meeting = data.get("meeting")
+    meeting_date = meeting.get("date") if isinstance(meeting, dict) else None
+    for index, action in _entries(data, "actions"):
+        check_theme("actions", index, action.get("theme"))
+        status = action.get("status", "open")
+        if is_overdue(status, action.get("due"), meeting_date):
             at(("actions", index, "due"),
-               f"action {action.id} was due {action.due.isoformat()}, before this meeting "
-               f"({content.meeting.date.isoformat()}), and is still open; update its status",
-               warnings)
+               f"action {action.get('id')} was due {_as_date(action['due']).isoformat()}, "
+               f"before this meeting ({_as_date(meeting_date).isoformat()}), and is still "
+               f"{status.replace('-', ' ')}; update its status", warnings)
 
-    quoted_themes = {quote.theme for quote in content.quotes}
-    for index, theme in enumerate(content.themes):
-        if not theme.points and theme.id not in quoted_themes:
-            at(("themes", index), f"theme `{theme.id}` has no points and no quotes", warnings)
+    if _all_entries(data, "quotes", "text"):  # every quote read: a theme's quotes are known
+        for index, theme in _entries(data, "themes"):
+            points = theme.get("points", [])
+            if (isinstance(theme.get("id"), str) and points == []
+                    and theme["id"] not in quoted_themes):
+                at(("themes", index), f"theme `{theme['id']}` has no points and no quotes",
+                   warnings)
 
     data_ids: dict[str, int] = {}
-    for index, dataset in enumerate(content.data):
-        if dataset.id in data_ids:
-            at(("data", index, "id"),
-               f"duplicate data id `{dataset.id}` (also data[{data_ids[dataset.id]}]); "
-               "data ids must be unique", errors)
-        data_ids.setdefault(dataset.id, index)
-        if dataset.csv is None:
-            for name, values in dataset.series.items():
-                if len(values) != len(dataset.categories):
-                    at(("data", index, "series", name),
-                       f"series `{name}` has {len(values)} values but there are "
-                       f"{len(dataset.categories)} categories; give one value per category",
-                       errors)
-        elif dataset.series or dataset.categories:
+    for index, dataset in _entries(data, "data"):
+        name_ = dataset.get("id")
+        shown_id = name_ if isinstance(name_, str) else f"data[{index}]"
+        if isinstance(name_, str):
+            if name_ in data_ids:
+                at(("data", index, "id"),
+                   f"duplicate data id `{name_}` (also data[{data_ids[name_]}]); "
+                   "data ids must be unique", errors)
+            data_ids.setdefault(name_, index)
+        csv = dataset.get("csv")
+        series = dataset.get("series", {})
+        categories = dataset.get("categories", [])
+        if csv is None:
+            if isinstance(series, dict) and isinstance(categories, list):
+                for name, values in series.items():
+                    if isinstance(values, list) and len(values) != len(categories):
+                        at(("data", index, "series", name),
+                           f"series `{name}` has {len(values)} values but there are "
+                           f"{len(categories)} categories; give one value per category",
+                           errors)
+            if series == {}:
+                at(("data", index), f"data `{shown_id}` has no `series` and no `csv`", errors)
+        elif isinstance(csv, str) and (series or categories):
             at(("data", index, "csv"), "give either `csv` or `categories` and `series`, "
                                        "not both", errors)
-        if dataset.csv is None and not dataset.series:
-            at(("data", index), f"data `{dataset.id}` has no `series` and no `csv`", errors)
-        if not (dataset.source or "").strip():
-            at(("data", index), f"data `{dataset.id}` has no `source`, so its chart is not "
+        source = dataset.get("source")
+        if source is None or (isinstance(source, str) and not source.strip()):
+            at(("data", index), f"data `{shown_id}` has no `source`, so its chart is not "
                                 "printed; add `source:` saying where the figures come from",
                warnings)
     return errors, warnings

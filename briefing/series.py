@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, InputError
-from .meetings import Meeting, load_meeting
+from .meetings import Meeting, is_overdue, load_meeting
 from .models import Action, MeetingInfo, Quote
 
 log = logging.getLogger(__name__)
 
 FOLLOWS = ("meeting", "follows")
-STILL_OPEN = ("open", "in-progress")
 MEETING_SUFFIXES = (".yaml", ".yml")
 
 
@@ -98,10 +97,6 @@ def merge_actions(older: dict[str, Action], newer: list[Action]) -> dict[str, Ac
         else:
             merged[action.id] = action
     return merged
-
-
-def is_overdue(action: Action, on: MeetingInfo) -> bool:
-    return action.status in STILL_OPEN and action.due is not None and action.due < on.date
 
 
 class SeriesLoader:
@@ -200,7 +195,8 @@ class SeriesLoader:
         now = merge_actions(before, meeting.content.actions)
         restated = {action.id for action in meeting.content.actions}
         carried = tuple(CarriedAction(now[key], before[key].status, key in restated,
-                                      is_overdue(now[key], meeting.content.meeting))
+                                      is_overdue(now[key].status, now[key].due,
+                                                 meeting.content.meeting.date))
                         for key in before)
         if len(chain) > 1:
             log.debug("%s follows %d earlier meeting(s); %d action(s) carried",

@@ -222,7 +222,7 @@ def test_data_without_source_warns_with_its_line(workspace):
     result = run_cli("check", cwd=workspace)
     assert result.returncode == 0
     assert "warning: inputs/m.yaml:4:5: data `x` has no `source`, so its chart is not printed" \
-        in result.stdout
+        in result.stderr
     assert run_cli("check", "--strict", cwd=workspace).returncode == 1
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLE, run_cli
+from conftest import REPO, SAMPLE, run_cli, write_meeting
 
 BROKEN = Path(__file__).parent / "broken"
 
@@ -36,6 +36,17 @@ CORPUS = {
                            (10, ["duplicate action id `A1`"])],
     "series-length.yaml": [(10, ["series `Residents` has 2 values", "3 categories"])],
     "python-tag.yaml": [(2, ["tag", "python/object/apply", "not allowed"])],
+    # Type errors and cross-reference errors together: one run reports them all.
+    "mixed.yaml": [(6, ["`attendance[0].count` should be a whole number", "'lots'"]),
+                   (9, ["duplicate theme id `trust`", "also themes[0]"]),
+                   (10, ["`themes[2].title` should be text", "found a list"]),
+                   (18, ["`actions[0].owner` should be text", "the number 12"]),
+                   (21, ["duplicate action id `A1`", "also actions[0]"]),
+                   (23, ["theme `hosuing`", "did you mean `housing`?"]),
+                   (28, ["series `Reports` has 2 values", "3 categories"]),
+                   (30, ["duplicate data id `crime`", "also data[0]"]),
+                   (32, ["kind", "stacked", "'pie'"]),
+                   (33, ["either `csv` or `categories` and `series`"])],
 }
 
 
@@ -64,13 +75,45 @@ def test_python_tag_is_refused_not_executed(tmp_path):
 def test_warnings_exit_zero_unless_strict():
     result = run_cli("check", "warnings.yaml", cwd=BROKEN)
     assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stdout.splitlines() + result.stderr.splitlines()
-                if line.startswith("warning:")]
-    assert [w.split(":")[2] for w in warnings] == ["6", "9", "13"]
+    assert result.stdout == ""  # text diagnostics go to stderr with the summary
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert [w.split(":")[2] for w in warnings] == ["6", "9", "13", "16"]
     assert "no points and no quotes" in warnings[0]
     assert "no `theme`" in warnings[1]
-    assert "still open" in warnings[2]
+    assert "action A1 was due 2025-06-01" in warnings[2] and "still open" in warnings[2]
+    # The same rule as "you said, we did": in progress after its due date is overdue too.
+    assert "action A2 was due 2025-06-01" in warnings[3] and "still in progress" in warnings[3]
+    assert "checked 1 file: 0 errors, 4 warnings" in result.stderr
     assert run_cli("check", "--strict", "warnings.yaml", cwd=BROKEN).returncode == 1
+
+
+def test_a_file_with_type_errors_still_gets_its_warnings():
+    result = run_cli("check", "mixed.yaml", cwd=BROKEN)
+    assert result.returncode == 1
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert [w.split(":")[2] for w in warnings] == ["10", "14", "19"], result.stderr
+    assert "theme `housing` has no points and no quotes" in warnings[0]
+    assert "quote has no `theme`" in warnings[1]
+    assert "still in progress" in warnings[2]
+    assert "checked 1 file: 10 errors, 3 warnings" in result.stderr
+
+
+def test_cross_reference_checks_skip_values_of_the_wrong_type(workspace):
+    # A theme id that is not text cannot be matched: its type error is the only report,
+    # not also a made-up "unknown theme" error for the quote that names it.
+    write_meeting(workspace / "inputs", "m.yaml",
+                  "meeting: {title: T, date: 2025-07-12, venue: V}\n"
+                  "themes:\n  - {id: 7, title: Seven, points: [p]}\n"
+                  "quotes:\n  - {text: Hi, theme: '7'}\n  - {text: [Hi], theme: 7}\n"
+                  "actions:\n  - {id: [A1], action: Go, due: soon, status: open}\n"
+                  "data:\n  - {id: d, title: D, categories: A, series: {S: [1]}, source: 5}\n")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert all("should be" in line for line in errors), errors
+    assert len(errors) == 7, result.stderr
+    assert "warning:" not in result.stderr
 
 
 def test_all_errors_of_several_files_in_one_run():

@@ -241,8 +241,8 @@ def test_uncovered_character_warns_with_file_and_line(workspace):
                   "themes:\n  - {id: t1, title: Theme, points: [ok]}\n")
     result = run_cli("check", cwd=workspace)
     assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if "none of the pack's fonts" in line]
-    assert len(lines) == 2, result.stdout
+    lines = [line for line in result.stderr.splitlines() if "none of the pack's fonts" in line]
+    assert len(lines) == 2, result.stderr
     assert lines[0].startswith("warning: inputs/m.yaml:7:8: character '会' (U+4F1A")
     assert lines[1].startswith("warning: inputs/m.yaml:7:22: character '🙂' (U+1F642")
     strict = run_cli("check", "--strict", cwd=workspace)
