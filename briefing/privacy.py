@@ -1,10 +1,11 @@
 """Turn the text a public edition would print into warnings about likely personal data, by line.
 
 Only what reaches the public edition is scanned: never `notes` or quotes without
-`consent: public`. Patterns find email addresses, UK phone numbers, UK postcodes, current-
-format UK vehicle registrations, names listed in the workspace's `private-names.txt`, the
-words of internal quotes written elsewhere, and attendance counts from 1 to 4. Warnings do
-not repeat the value they found (CI logs may be public): they give its kind and position.
+`consent: public`. Patterns find email addresses, UK phone numbers, UK postcodes and
+current-format UK vehicle registrations (in capitals or in small letters), names listed in
+the workspace's `private-names.txt`, the words of internal quotes written elsewhere, and
+attendance counts from 1 to 4. Warnings do not repeat the value they found (CI logs may be
+public): they give its kind and position.
 """
 
 from __future__ import annotations
@@ -30,8 +31,27 @@ _PHONE = re.compile(r"""
     (?: \d [\s\-)]{0,2} ){8,9} \d
     (?![\w])
 """, re.VERBOSE)
-_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b")
-_VEHICLE = re.compile(r"\b[A-HJ-PR-Y]{2}(?:0[1-9]|[1-7]\d) ?[A-HJ-PR-Z]{3}\b")
+# Postcodes and registrations match in either case (`sw11 2ab`), but only written all in
+# capitals or all in small letters: `B12 3rd` is a room and a floor, not a postcode.
+_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b",
+                       re.IGNORECASE)
+_VEHICLE = re.compile(r"\b[A-HJ-PR-Y]{2}(?:0[1-9]|[1-7]\d) ?[A-HJ-PR-Z]{3}\b", re.IGNORECASE)
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)$")
+# In small letters a registration's last three letters can be an ordinary word: `fy24 and`.
+_SHORT_WORDS = frozenset("""
+    add age ago all and any are ask bad bed big bin bus but buy can car cut day did due end
+    far few for fun get got had has her him his how its job let lot low man may men met new
+    nor not now off old one our out own pay per put ran ref run saw say see set she six son
+    sun tax ten the too top two use van via war was way who why yes yet you
+""".split())
+
+
+def _postcode(text: str) -> bool:
+    return text.isupper() or (text.islower() and not _ORDINAL.search(text))
+
+
+def _vehicle(text: str) -> bool:
+    return text.isupper() or (text.islower() and text[-3:] not in _SHORT_WORDS)
 
 
 def _uk_phone(text: str) -> bool:
@@ -48,8 +68,8 @@ Detector = tuple[str, re.Pattern[str], Callable[[str], bool]]
 DETECTORS: tuple[Detector, ...] = (
     ("an email address", _EMAIL, lambda _: True),
     ("a UK phone number", _PHONE, _uk_phone),
-    ("a UK postcode", _POSTCODE, lambda _: True),
-    ("a vehicle registration", _VEHICLE, lambda _: True),
+    ("a UK postcode", _POSTCODE, _postcode),
+    ("a vehicle registration", _VEHICLE, _vehicle),
 )
 
 

@@ -119,6 +119,10 @@ def test_a_carried_action_is_checked_in_the_file_that_wrote_it(workspace):
     "Meeting on 2025-07-12 at 18:30; 1,234 stops, 0.5% change, A4 paper, page 12",
     "Ward SW11, room B12 3rd floor, the M25, ISO 9001, 2024/25 figures 01 02 03",
     "Call 999 or 101; case 0123456 is closed",
+    # Small letters are matched too, without catching rooms, floors and budget years.
+    "room b12 3rd floor, the w1 2nd floor, a4 1st draft, Room B12 3Rd",
+    "in fy24 and fy25 the figures rose; q3 fy23 was flat; ks2 sats; covid19 ab12 cases",
+    "Sw11 residents; Ab12 Cde Ltd; Bd51 Smr; the m25 and a3 roads; 4pm to 6am",
 ])
 def test_ordinary_text_is_not_personal_data(text):
     assert find_personal_data(text) == []
@@ -135,6 +139,11 @@ def test_ordinary_text_is_not_personal_data(text):
     ("at CR26XH", "a UK postcode"),
     ("van BD51 SMR", "a vehicle registration"),
     ("van BD51SMR", "a vehicle registration"),
+    ("at sw11 2ab", "a UK postcode"),
+    ("at ec1a 1bb, by the door", "a UK postcode"),
+    ("at cr26xh", "a UK postcode"),
+    ("van bd51 smr", "a vehicle registration"),
+    ("van ab12cde parked", "a vehicle registration"),
     ("mail a.b+c@council.gov.uk", "an email address"),
 ])
 def test_each_kind_is_found(text, kind):
