@@ -2,8 +2,8 @@
 
 The pack's fonts are part of the project (layouts/base/fonts, plus any `fonts/` folder of a
 layout), not the host's. A character none of them covers would print as an empty box, or in
-whatever font the build machine happens to have, so each one is reported with the file,
-line and column where it was written.
+whatever font the build machine happens to have, so they are reported once per value, with
+the file, line and column of the first.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def _printed_text(data: Any, key_path: tuple = ()) -> Iterator[tuple[tuple, str]
 
 
 def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diagnostic]:
-    """A warning for each character of the meeting's printed text that no font covers."""
+    """A warning for each printed value holding characters no font covers: it lists them,
+    at the line and column of the first."""
     lines: list[str] | None = None
     warnings: list[Diagnostic] = []
     reported: set[tuple[int, str]] = set()
@@ -81,17 +82,27 @@ def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diag
         if lines is None:
             lines = meeting.path.read_text(encoding="utf-8-sig").splitlines()
         start_line, start_column = meeting.document.locate_value(key_path)
+        found = []
         for ch in missing:
             line, column = _find(lines, ch, start_line, start_column)
-            if (line, ch) in reported:
-                continue
-            reported.add((line, ch))
-            name = unicodedata.name(ch, "unnamed character")
-            warnings.append(Diagnostic(
-                meeting.shown_path, line, column,
-                f"character {ch!r} (U+{ord(ch):04X} {name}) is in none of the pack's fonts "
-                "and would print as an empty box; replace it, or add a font that covers it "
-                "to a `fonts` folder of your layouts", "warning"))
+            if (line, ch) not in reported:  # a key and its value may share a line
+                reported.add((line, ch))
+                found.append((line, column, ch))
+        if not found:
+            continue
+        line, column, _ = min(found)
+        listed = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})"
+                           for _, _, ch in found)
+        if len(found) == 1:
+            message = (f"character {listed} is in none of the pack's fonts and would print "
+                       "as an empty box; replace it")
+        else:
+            message = (f"{len(found)} characters are in none of the pack's fonts and would "
+                       f"print as empty boxes: {listed}; replace them")
+        warnings.append(Diagnostic(
+            meeting.shown_path, line, column,
+            f"{message}, or add a font that covers {'them' if len(found) > 1 else 'it'} to a "
+            "`fonts` folder of your layouts", "warning"))
     return warnings
 
 
