@@ -74,6 +74,12 @@ _EXPECTED = {
     "date_from_datetime_inexact": "a date written YYYY-MM-DD",
 }
 
+# What a key's pattern asks for, in words.
+_PATTERN_MEANS = {
+    "language": "a BCP 47 language tag such as en-GB, cy or pa-Guru-IN (letters, then parts "
+                "of letters or digits joined by hyphens)",
+}
+
 
 def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
     loc = tuple(error["loc"])
@@ -105,6 +111,8 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
             message = f"`{where}` should be one of {expected}; found {describe(value)}"
         elif kind == "greater_than_equal":
             message = f"`{where}` cannot be negative, found {describe(value)}"
+        elif kind == "string_pattern_mismatch" and loc[-1] in _PATTERN_MEANS:
+            message = f"`{where}` should be {_PATTERN_MEANS[loc[-1]]}; found {describe(value)}"
         elif kind == "string_too_short":
             message = f"`{where}` is empty; write some text or remove the key"
         else:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The shape of a BCP 47 tag: a 2-3 letter language, then subtags of 2-8 letters or digits.
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 def _iso_text_to_date(value: object) -> object:
@@ -60,7 +62,9 @@ class MeetingInfo(_Strict):
         None, description="Who to ask for large print and other formats, e.g. an office "
                           "and phone number (optional; default: the organiser).")
     language: Text = Field(
-        "en-GB", description="BCP 47 language tag of the pack (optional; default en-GB).")
+        "en-GB", pattern=LANGUAGE_TAG,
+        description="BCP 47 language tag of the pack, such as en-GB, cy or pa-Guru-IN "
+                    "(optional; default en-GB).")
 
 
 class Marking(_Strict):

@@ -36,6 +36,8 @@ CORPUS = {
                            (10, ["duplicate action id `A1`"])],
     "series-length.yaml": [(10, ["series `Residents` has 2 values", "3 categories"])],
     "python-tag.yaml": [(2, ["tag", "python/object/apply", "not allowed"])],
+    "bad-language.yaml": [(5, ["`meeting.language` should be a BCP 47 language tag",
+                               "en-GB", "'xx-!!'"])],
     # Type errors and cross-reference errors together: one run reports them all.
     "mixed.yaml": [(6, ["`attendance[0].count` should be a whole number", "'lots'"]),
                    (9, ["duplicate theme id `trust`", "also themes[0]"]),
@@ -62,6 +64,24 @@ def test_broken_file_reports_every_problem_at_its_line(name):
         assert error.startswith(f"error: {name}:{line}:"), (error, line)
         for word in words:
             assert word in error, (word, error)
+
+
+@pytest.mark.parametrize("tag, valid", [
+    ("en-GB", True), ("cy", True), ("pa-Guru-IN", True), ("es-419", True), ("zh-Hant", True),
+    ("xx-!!", False), ("english", False), ("en_GB", False), ("en-", False), ("e", False),
+    ("en GB", False), ("", False),
+])
+def test_language_must_look_like_a_bcp47_tag(tag, valid):
+    from pydantic import ValidationError
+
+    from briefing.models import MeetingInfo
+
+    info = {"title": "T", "date": "2025-07-12", "venue": "V", "language": tag}
+    if valid:
+        assert MeetingInfo.model_validate(info).language == tag
+    else:
+        with pytest.raises(ValidationError):
+            MeetingInfo.model_validate(info)
 
 
 def test_python_tag_is_refused_not_executed(tmp_path):
