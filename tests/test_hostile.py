@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import pdf_pages, run_cli
+from conftest import pdf_pages, run_cli, write_meeting
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CORPUS = sorted(HOSTILE.glob("*.yaml"))
@@ -167,6 +167,18 @@ def test_hostile_meetings_build_without_fetching_anything(hostile_build, listene
     assert not listener.heard_anything, (listener.connections, listener.requests)
     for stem in documents:
         assert (root / "output" / stem / "pack-internal.pdf").is_file()
+
+
+def test_a_language_that_breaks_out_of_its_attribute_is_refused(workspace):
+    # `meeting.language` goes into lang="…": only the shape of a BCP 47 tag gets that far.
+    write_meeting(workspace / "inputs", "m.yaml",
+                  "meeting:\n  title: T\n  date: 2025-07-12\n  venue: V\n"
+                  "  language: 'en\" style=\"background: url(http://127.0.0.1:9/lang.png)'\n")
+    result = run_cli("build", cwd=workspace)
+    assert result.returncode == 1
+    assert "error: inputs/m.yaml:5:13: `meeting.language` should be a BCP 47 language tag" \
+        in result.stderr
+    assert not (workspace / "output" / "m").exists()
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in CORPUS])
