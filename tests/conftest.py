@@ -60,18 +60,22 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def with_sample(root: Path) -> Path:
+    """Make root a workspace holding the sample meeting in inputs/; return root."""
+    (root / "inputs").mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    return root
+
+
 @pytest.fixture
 def sample_workspace(workspace: Path) -> Path:
-    shutil.copy(SAMPLE, workspace / "inputs" / SAMPLE.name)
-    return workspace
+    return with_sample(workspace)
 
 
 @pytest.fixture(scope="session")
 def sample_pack(tmp_path_factory) -> Path:
     """The sample meeting's internal pack, built once per test session by the real CLI."""
-    root = tmp_path_factory.mktemp("sample")
-    (root / "inputs").mkdir()
-    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    root = with_sample(tmp_path_factory.mktemp("sample"))
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stderr
     return root / "output" / SAMPLE.stem / "pack-internal.pdf"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, pdf_pages, run_cli, write_meeting
+from conftest import SAMPLE, pdf_pages, run_cli, with_sample, write_meeting
 
 LAYOUTS = ("pack", "brief", "large-print")
 
@@ -44,9 +43,7 @@ def scripts_meeting() -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The sample and the every-script meeting in all three layouts, validated by the CLI."""
-    root = tmp_path_factory.mktemp("print")
-    (root / "inputs").mkdir()
-    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    root = with_sample(tmp_path_factory.mktemp("print"))
     write_meeting(root / "inputs", "scripts.yaml", scripts_meeting())
     result = run_cli("build", "-l", "pack", "-l", "brief", "-l", "large-print", "--validate",
                      cwd=root)
@@ -64,9 +61,7 @@ def all_pdfs(built: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("archive")
-    (root / "inputs").mkdir()
-    shutil.copy(SAMPLE, root / "inputs" / SAMPLE.name)
+    root = with_sample(tmp_path_factory.mktemp("archive"))
     result = run_cli("build", "--archive", "--validate", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "conforms to PDF/UA-1 and PDF/A-3b" in result.stderr
@@ -253,9 +248,7 @@ def test_uncovered_character_warns_with_file_and_line(workspace):
 
 
 def test_same_inputs_give_identical_bytes_from_another_directory(built, tmp_path):
-    other = tmp_path / "a" / "quite" / "different" / "checkout"
-    (other / "inputs").mkdir(parents=True)
-    shutil.copy(SAMPLE, other / "inputs" / SAMPLE.name)
+    other = with_sample(tmp_path / "a" / "quite" / "different" / "checkout")
     result = run_cli("build", "-l", "pack", cwd=other)
     assert result.returncode == 0, result.stderr
     for layout in ("pack",):
@@ -281,8 +274,7 @@ def test_archive_is_pdf_a_with_the_meeting_file_attached(archive):
 def test_archive_is_reproducible_and_kept_beside_the_normal_pack(archive, tmp_path):
     import pikepdf
 
-    (tmp_path / "inputs").mkdir()
-    shutil.copy(SAMPLE, tmp_path / "inputs" / SAMPLE.name)
+    with_sample(tmp_path)
     folder = tmp_path / "output" / SAMPLE.stem
     assert run_cli("build", cwd=tmp_path).returncode == 0
     normal = (folder / "pack-internal.pdf").read_bytes()
