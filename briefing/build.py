@@ -339,6 +339,7 @@ class Renderer:
         self.roots = layout_roots(config.layouts)
         self.environment = make_environment(self.roots)
         self.charts = ChartCache(config.chart_cache, write=write_atomically)
+        self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
 
     def render(self, series: Series, layout: str, edition: str) -> bytes:
         from .charts import charts_for, series_charts
@@ -347,9 +348,10 @@ class Renderer:
         from .pdf import html_to_pdf
         from .pdfpost import tidy_pdf
 
-
         view = edition_view(series, edition)
-        scale = chart_text_scale(self.roots, layout)
+        if layout not in self.chart_text_scales:
+            self.chart_text_scales[layout] = chart_text_scale(self.roots, layout)
+        scale = self.chart_text_scales[layout]
         charts = charts_for(view.content, self.font_path, self.charts, text_scale=scale)
         if len(series.meetings) > 1:
             charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
@@ -388,25 +390,14 @@ def series_trend_rows(series: Series) -> list[tuple[str, int, int, int]]:
 
 
 def source_files(series: Series):
-    """The meeting file, the earlier meetings it follows and the data files they name, for
-    an archive copy that carries its own source."""
+    """The files an archive copy carries so that it holds its own source."""
     from .pdf import FileToAttach
 
     files, names = [], set()
-    for meeting in reversed(series.meetings):  # this meeting first, then the older ones
-        about = ("The meeting file this pack was built from" if meeting is series.current
-                 else "An earlier meeting this one follows")
-        candidates = [(meeting.path, about)]
-        folder = meeting.path.parent.resolve()
-        for dataset in meeting.content.data:
-            if dataset.csv is not None:
-                candidates.append((folder / dataset.csv,
-                                   f"Data file for the figure \u201c{dataset.title}\u201d"))
-        for path, description in candidates:
-            path = path.resolve()
-            if path.is_relative_to(folder) and path.is_file() and path.name not in names:
-                names.add(path.name)
-                files.append(FileToAttach(path.name, path.read_bytes(), description))
+    for path, description in series.source_files():
+        if path.is_file() and path.name not in names:
+            names.add(path.name)
+            files.append(FileToAttach(path.name, path.read_bytes(), description))
     return files
 
 

@@ -35,12 +35,7 @@ def series_inputs(series: Series) -> list[Path]:
     The series is already loaded and validated (a missing or looping `follows` has failed
     before this point), so nothing is parsed here.
     """
-    files: list[Path] = []
-    for meeting in reversed(series.meetings):  # this meeting first, then the ones it follows
-        files.append(meeting.path)
-        files.extend(meeting.path.parent / dataset.csv
-                     for dataset in meeting.content.data if dataset.csv)
-    return list(dict.fromkeys(files))
+    return [path for path, _what in series.source_files()]
 
 
 def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:

@@ -60,10 +60,19 @@ class Series:
     def previous(self) -> Meeting | None:
         return self.meetings[-2] if len(self.meetings) > 1 else None
 
-    @property
-    def paths(self) -> tuple[Path, ...]:
-        """Every file the pack depends on, for freshness hashes."""
-        return tuple(meeting.path for meeting in self.meetings)
+    def source_files(self) -> list[tuple[Path, str]]:
+        """Every file the pack is made from, with what it is: this meeting's file, then the
+        meetings it follows, each followed by its CSV data files (for freshness hashes and
+        for the files an archive copy carries)."""
+        files: dict[Path, str] = {}
+        for meeting in reversed(self.meetings):
+            files.setdefault(meeting.path, "The meeting file this pack was built from"
+                             if meeting is self.current else "An earlier meeting this one follows")
+            for dataset in meeting.content.data:
+                if dataset.csv is not None:
+                    files.setdefault(meeting.path.parent / dataset.csv,
+                                     f"Data file for the figure \u201c{dataset.title}\u201d")
+        return list(files.items())
 
     @property
     def internal_quotes(self) -> tuple[Quote, ...]:
