@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .errors import Diagnostic, InputError
 from .meetings import Meeting, is_overdue, load_meeting
@@ -120,29 +121,13 @@ class SeriesLoader:
     def load(self, path: Path | str) -> Meeting:
         """One meeting file, validated (raises InputError); cached by its resolved path."""
         path = Path(path)
-        key = path.resolve()
-        if key not in self._meetings:
-            try:
-                self._meetings[key] = load_meeting(path, self.shown(path))
-            except InputError as error:
-                self._meetings[key] = error
-        found = self._meetings[key]
-        if isinstance(found, InputError):
-            raise found
-        return found
+        return _remembered(self._meetings, path.resolve(),
+                           lambda: load_meeting(path, self.shown(path)))
 
     def series(self, meeting: Meeting) -> Series:
         """The meeting's series; InputError names the file and line of a broken `follows`."""
-        key = meeting.path.resolve()
-        if key not in self._series:
-            try:
-                self._series[key] = self._make_series(meeting)
-            except InputError as error:
-                self._series[key] = error
-        found = self._series[key]
-        if isinstance(found, InputError):
-            raise found
-        return found
+        return _remembered(self._series, meeting.path.resolve(),
+                           lambda: self._make_series(meeting))
 
     def chain(self, meeting: Meeting) -> list[Meeting]:
         """The meetings this one follows, oldest first, ending with this one."""
@@ -237,3 +222,16 @@ def series_warnings(series: Series) -> list[Diagnostic]:
                 f"{previous.shown_path}, dated {previous.content.meeting.date.isoformat()}, "
                 "which is not earlier", "warning"))
     return warnings
+
+
+def _remembered(cache: dict, key: Path, make: Callable[[], Any]) -> Any:
+    """make() once per key; a file that failed fails again from the cache, unread."""
+    if key not in cache:
+        try:
+            cache[key] = make()
+        except InputError as error:
+            cache[key] = error
+    found = cache[key]
+    if isinstance(found, InputError):
+        raise found
+    return found
