@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
-import os
-import tempfile
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from typing import Protocol
 from .checking import find_meetings, read_meetings, shown
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
+from .files import write_atomically
 from .freshness import (
     FileHasher,
     Fingerprint,
@@ -30,6 +30,7 @@ from .freshness import (
     record_path,
     series_inputs,
 )
+from .rendering import Renderer
 from .series import Series
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,18 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
     jobs = [job for job in plan(config, meeting_paths) if in_shard(config, job)]
     if not jobs:
         return report
+    pool = _start_pool_early(config, jobs)
+    try:
+        _read_and_render(config, jobs, pool, report, progress, inputs_of)
+    finally:
+        if pool is not None:
+            pool.stop()
+    return report
+
+
+def _read_and_render(config: Config, jobs: list[Job], pool: WorkerPool | None,
+                     report: BuildReport, progress: Progress | None,
+                     inputs_of: InputsOf) -> None:
     hasher = FileHasher()
     meetings: dict[Path, Series] = {}
     # Read everything, then write: every meeting is validated before the first PDF.
@@ -122,15 +135,14 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
             continue
         meetings[path] = series
     if not meetings:
-        return report
+        return
     with output_lock(config.output):
         _remove_torn_files(config.output)
         todo = _stale_jobs(config, jobs, meetings, hasher, inputs_of, report)
-        _render_all(config, todo, report, hasher, progress)
+        _render_all(config, todo, report, hasher, progress, pool)
         if config.validate:
             for output in [*report.built, *report.skipped]:
                 validate_output(config, output, report)
-    return report
 
 
 def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
@@ -160,14 +172,16 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
 
 
 def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
-                report: BuildReport, hasher: FileHasher, progress: Progress | None) -> None:
+                report: BuildReport, hasher: FileHasher, progress: Progress | None,
+                pool: WorkerPool | None) -> None:
     if not todo:
         return
     if progress is not None:
         progress.begin(len(todo))
     workers = min(config.jobs, len(todo))
-    results = (_render_here(config, todo) if workers <= 1
-               else _render_in_pool(config, todo, workers))
+    if pool is None and workers > 1:
+        pool = WorkerPool(config, workers)
+    results = (_render_here(config, todo) if pool is None else pool.render(todo))
     for job, current, outcome, seconds in results:
         name = shown(job.output, config)
         if isinstance(outcome, bytes):
@@ -237,18 +251,45 @@ def _render_or_error(renderer: Renderer, meeting: Series, job: Job) -> bytes | s
         return f"internal error: {type(error).__name__}: {error} (run with -v for details)"
 
 
-def _render_in_pool(config: Config, todo, workers: int) -> Iterator[Result]:
-    """Render in worker processes, each with one Renderer for all the PDFs it makes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def _start_pool_early(config: Config, jobs: list[Job]) -> WorkerPool | None:
+    """Start the -j workers before the meetings are read, so that their start-up (about a
+    second of imports each) overlaps the reading; only when some PDF will surely be made
+    (--force, or an output never built), so a no-op build never pays for workers."""
+    workers = min(config.jobs, len(jobs))
+    if workers <= 1:
+        return None
+    if not config.force and all(record_path(job.output).exists() for job in jobs):
+        return None  # maybe all up to date: start workers later, only if something is stale
+    return WorkerPool(config, workers)
 
-    level = logging.getLogger("briefing").getEffectiveLevel()
-    # spawn, not fork: the parent may run a progress-bar thread, and fork copies locks held
-    # by other threads; every worker imports the heavy stages once either way.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(config, level))
-    try:
-        futures = {pool.submit(_render_in_worker, meeting, job): (job, current)
+
+class WorkerPool:
+    """Worker processes for -j N, each with one warmed-up Renderer for all the PDFs it makes."""
+
+    def __init__(self, config: Config, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        level = logging.getLogger("briefing").getEffectiveLevel()
+        context = _worker_context(multiprocessing)
+        if context.get_start_method() == "forkserver":
+            _start_fork_server_deaf_to_ctrl_c()
+        self.executor = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(config, level))
+        self.finished = False
+        # Ask for the workers now (the executor starts them only as work arrives), from a
+        # thread: starting the first one waits for the fork server's imports, and the
+        # parent has meetings to read meanwhile.
+        self.starting = threading.Thread(
+            target=lambda: [self.executor.submit(_worker_ready) for _ in range(workers)],
+            name="briefing-start-workers", daemon=True)
+        self.starting.start()
+
+    def render(self, todo) -> Iterator[Result]:
+        from concurrent.futures import as_completed
+
+        self.starting.join()
+        futures = {self.executor.submit(_render_in_worker, meeting, job): (job, current)
                    for job, meeting, current in todo}
         for future in as_completed(futures):
             job, current = futures[future]
@@ -257,8 +298,56 @@ def _render_in_pool(config: Config, todo, workers: int) -> Iterator[Result]:
             except Exception as error:  # e.g. a worker killed by the system
                 outcome, seconds = f"worker failed: {type(error).__name__}: {error}", 0.0
             yield job, current, outcome, seconds
+        self.finished = True
+
+    def stop(self) -> None:
+        """Wait for idle workers to exit; stop at once any still starting or working (when
+        the build ended early: nothing to render, every meeting broken, or Ctrl-C).
+
+        Deaf to Ctrl-C meanwhile (a second or less, while a starting worker finishes
+        starting): a worker left half-started would complain after the parent has gone."""
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+        try:
+            self.starting.join()
+            if not self.finished:
+                for process in list((getattr(self.executor, "_processes", None) or {}).values()):
+                    process.terminate()
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        finally:
+            if in_main_thread:
+                signal.signal(signal.SIGINT, previous)
+
+
+# Imported once in the fork server, so every worker starts with them already loaded.
+_PRELOADED = ["briefing.rendering", "briefing.pdf", "briefing.charts", "weasyprint",
+              "matplotlib.figure", "matplotlib.backends.backend_svg"]
+
+
+def _worker_context(multiprocessing):
+    """Where available, a fork server that imports the heavy stages once and forks each
+    worker from itself: safe, since it runs no threads (the parent may run a progress-bar
+    thread, so the parent itself is never forked), and each worker then starts in
+    milliseconds instead of a second of imports. Elsewhere (Windows) workers are spawned."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOADED)
+    return context
+
+
+def _start_fork_server_deaf_to_ctrl_c() -> None:
+    """Start the fork server ignoring SIGINT, as its workers then do: Ctrl-C reaches the whole
+    process group, and only the parent should act on it (it stops the workers itself)."""
+    import multiprocessing.forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        signal.signal(signal.SIGINT, previous)
 
 
 _worker_renderer: Renderer | None = None  # one per worker process, set by _start_worker
@@ -266,6 +355,7 @@ _worker_renderer: Renderer | None = None  # one per worker process, set by _star
 
 def _start_worker(config: Config, level: int) -> None:
     global _worker_renderer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("warning: %(message)s"))  # workers only warn
     logging.getLogger("briefing").addHandler(handler)
@@ -274,6 +364,11 @@ def _start_worker(config: Config, level: int) -> None:
     for name in ("weasyprint", "fontTools", "matplotlib"):
         logging.getLogger(name).setLevel(logging.ERROR)
     _worker_renderer = Renderer(config)
+    _worker_renderer.warm_up()
+
+
+def _worker_ready() -> None:
+    """A no-op task: submitting one per worker makes the executor start them all now."""
 
 
 def _render_in_worker(meeting: Series, job: Job) -> tuple[bytes | str, float]:
@@ -326,100 +421,3 @@ def validate_output(config: Config, output: Path, report: BuildReport) -> None:
         names = {"PDF_UA_1": "PDF/UA-1", "PDF_A_3B": "PDF/A-3b"}
         log.info("validated %s: conforms to %s", where,
                  " and ".join(names[p] for p in profiles_for(config.archive)))
-
-
-class Renderer:
-    """Holds what is costly to set up (Jinja environment, fonts) across the PDFs of a process."""
-
-    def __init__(self, config: Config) -> None:
-        from .charts import ChartCache
-        from .layouts import layout_roots, make_environment
-
-        self.config = config
-        self.roots = layout_roots(config.layouts)
-        self.environment = make_environment(self.roots)
-        self.charts = ChartCache(config.chart_cache, write=write_atomically)
-        self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
-
-    def render(self, series: Series, layout: str, edition: str) -> bytes:
-        from .charts import charts_for, series_charts
-        from .editions import edition_view
-        from .layouts import chart_text_scale, render_html
-        from .pdf import html_to_pdf
-        from .pdfpost import tidy_pdf
-
-        view = edition_view(series, edition)
-        if layout not in self.chart_text_scales:
-            self.chart_text_scales[layout] = chart_text_scale(self.roots, layout)
-        scale = self.chart_text_scales[layout]
-        charts = charts_for(view.content, self.font_path, self.charts, text_scale=scale)
-        if len(series.meetings) > 1:
-            charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
-                                    text_scale=scale)
-        html = render_html(self.environment, layout, view.content, edition, charts,
-                           self.config.paper, self.config.print_shop,
-                           carried=view.carried, follows=view.follows)
-        meeting_day = view.content.meeting.date
-        pdf, refused = html_to_pdf(
-            html, self.roots, archive=self.config.archive,
-            attachments=source_files(series) if self.config.archive else None,
-            created=dt.datetime(meeting_day.year, meeting_day.month, meeting_day.day,
-                                tzinfo=dt.UTC))
-        for url in refused:
-            log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
-        return tidy_pdf(pdf)
-
-    @property
-    def font_path(self) -> Path | None:
-        for root in self.roots:
-            candidate = root / "base" / "fonts" / "NotoSans-Regular.ttf"
-            if candidate.is_file():
-                return candidate
-        return None
-
-
-def series_trend_rows(series: Series) -> list[tuple[str, int, int, int]]:
-    """(meeting date, attendance, actions not done, actions done) for each meeting so far."""
-    rows = []
-    for point in series.trend():
-        counts = dict(point.actions_by_status)
-        rows.append((f"{point.meeting.date.day} {point.meeting.date:%b %Y}",
-                     sum(count for _group, count in point.attendance),
-                     counts["open"] + counts["in-progress"], counts["done"]))
-    return rows
-
-
-def source_files(series: Series):
-    """The files an archive copy carries so that it holds its own source."""
-    from .pdf import FileToAttach
-
-    files, names = [], set()
-    for path, description in series.source_files():
-        if path.is_file() and path.name not in names:
-            names.add(path.name)
-            files.append(FileToAttach(path.name, path.read_bytes(), description))
-    return files
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".part")
-    try:
-        if hasattr(os, "fchmod"):  # mkstemp makes 0600; a PDF is for sharing
-            os.fchmod(handle, 0o666 & ~_umask())
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current

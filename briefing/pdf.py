@@ -86,6 +86,12 @@ def _font_configuration():
     return FontConfiguration()
 
 
+def load_weasyprint() -> None:
+    """Import WeasyPrint and make the process's FontConfiguration, ahead of the first PDF."""
+    _fetcher_class()
+    _font_configuration()
+
+
 # PDF/A forbids interpolated images; WeasyPrint sets /Interpolate unless told not to.
 _ARCHIVE_CSS = "html { image-rendering: crisp-edges; }"
 

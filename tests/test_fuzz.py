@@ -179,8 +179,8 @@ def test_load_and_validate_never_crash(fuzz_folder, source):
 
 @pytest.fixture(scope="module")
 def renderer(fuzz_folder):
-    from briefing.build import Renderer
     from briefing.config import load_config
+    from briefing.rendering import Renderer
 
     return Renderer(load_config(fuzz_folder))
 
