@@ -199,6 +199,47 @@ def test_killed_build_leaves_old_or_new_pdfs_never_a_torn_one(fleet, fleet_copy)
     assert not list((fleet_copy / "packs").glob("*/.*.part"))
 
 
+@pytest.mark.parametrize("moment", ["while workers start", "while workers render"])
+def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
+    """Ctrl-C reaches the whole process group (parent, fork server, workers): one message,
+    exit code 130, no traceback from any process, no torn file, no process left behind."""
+    _root, _result, old = fleet
+    for index in range(COUNT):
+        write_meeting(fleet_copy / "inputs", f"m{index:02}.yaml", meeting(index, "Revised"))
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", "--force"],
+                             cwd=fleet_copy, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    if moment == "while workers start":
+        time.sleep(0.8)  # past the imports, reading meetings while the workers start
+    else:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and pdfs(fleet_copy) == old:
+            time.sleep(0.02)
+    os.killpg(build.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+    _stdout, stderr = build.communicate(timeout=60)
+    assert _group_ends(build.pid, within=15), "a process of the build was left running"
+    assert build.returncode in (130, 0), stderr  # 0: it finished before the signal landed
+    assert "Traceback" not in stderr, stderr
+    if build.returncode == 130:
+        assert "error: interrupted" in stderr
+    assert not list((fleet_copy / "packs").glob("*/.*.part"))
+    for pdf in (fleet_copy / "packs").glob("*/*.pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF-") and pdf.read_bytes().rstrip().endswith(
+            b"%%EOF")
+
+
+def _group_ends(group: int, within: float) -> bool:
+    """Whether every process of a process group has gone (and been reaped) within a time."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_a_second_build_waits_for_the_lock(fleet):
     root = fleet[0]
     with open(root / "packs" / ".briefing.lock", "a+b") as lock:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
+import pytest
 import yaml
 
 from conftest import SAMPLE, normalise, pdf_pages
@@ -77,3 +79,20 @@ def _struct_elements(node):
         if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
             yield kid
             yield from _struct_elements(kid)
+
+
+def test_rendering_pauses_the_cycle_collector_and_always_restores_it():
+    from briefing.rendering import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a render that fails")
+    assert gc.isenabled()
+    gc.disable()  # a caller that manages the collector itself keeps its choice
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
