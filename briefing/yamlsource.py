@@ -48,17 +48,15 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
-class _DepthLimitedLoader(yaml.SafeLoader):
-    """The safe loader, stopping at the first node nested deeper than MAX_DEPTH.
+class _DepthLimit:
+    """Stop composing at the first node nested deeper than MAX_DEPTH.
 
     PyYAML composes nodes recursively, so a line of 5,000 `[` would otherwise run into
     Python's recursion limit (slowly, and with no line number); this stops after MAX_DEPTH
     levels, pointing at the node that went too deep.
     """
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
+    _depth = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
         self._depth += 1
@@ -68,6 +66,41 @@ class _DepthLimitedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class _DepthLimitedLoader(_DepthLimit, yaml.SafeLoader):
+    """The safe loader, all in Python: its error messages are the ones users see."""
+
+
+try:
+    from yaml.composer import Composer
+    from yaml.constructor import SafeConstructor
+    from yaml.cyaml import CParser
+    from yaml.resolver import Resolver
+
+    class _FastDepthLimitedLoader(_DepthLimit, Composer, CParser, SafeConstructor, Resolver):
+        """libyaml's parser under the same Python composer: the same nodes and marks, about
+        six times faster (a no-op build of 20 meetings spent most of its time parsing).
+        Composing stays in Python, so the depth limit holds; libyaml never recurses."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+except ImportError:  # PyYAML built without libyaml
+    _FastDepthLimitedLoader = None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree, parsed by libyaml when present. A file libyaml refuses is parsed again
+    in Python, so that every error is reported with PyYAML's own (tested) wording."""
+    if _FastDepthLimitedLoader is not None:
+        try:
+            return yaml.compose(text, Loader=_FastDepthLimitedLoader)
+        except (yaml.YAMLError, _TooDeep):
+            pass
+    return yaml.compose(text, Loader=_DepthLimitedLoader)
 
 
 @dataclass
@@ -147,7 +180,7 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
         line = text[: re.search(r"^\t", text, re.MULTILINE).start()].count("\n") + 1
         raise InputError.at(shown, line, "indent with spaces, not tabs (YAML forbids tabs)", 1)
     try:
-        root = yaml.compose(text, Loader=_DepthLimitedLoader)
+        root = _compose(text)
     except _TooDeep as error:
         raise InputError.at(
             shown, error.mark.line + 1,
