@@ -2,5 +2,5 @@
 
 from .cli import main
 
-if __name__ == "__main__":  # build workers are spawned processes: they must not rerun the CLI
+if __name__ == "__main__":  # -j workers re-import this package: they must not rerun the CLI
     main()

@@ -1,11 +1,9 @@
-"""Turn a Config and meeting files into PDFs on disk: orders the stages and is the only writer."""
+"""Turn a Config and meeting files into PDFs on disk: orders the stages, writes PDFs and records."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +30,7 @@ from .freshness import (
 )
 from .rendering import Renderer
 from .series import Series
+from .workers import WorkerPool, render_or_error
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +178,18 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
     if progress is not None:
         progress.begin(len(todo))
     workers = min(config.jobs, len(todo))
-    if pool is None and workers > 1:
-        pool = WorkerPool(config, workers)
-    results = (_render_here(config, todo) if pool is None else pool.render(todo))
+    own_pool = WorkerPool(config, workers) if pool is None and workers > 1 else None
+    pool = pool or own_pool
+    try:
+        _write_results(config, _render_here(config, todo) if pool is None
+                       else _render_in_pool(pool, todo), report, hasher, progress)
+    finally:
+        if own_pool is not None:
+            own_pool.stop()
+
+
+def _write_results(config: Config, results: Iterator[Result], report: BuildReport,
+                   hasher: FileHasher, progress: Progress | None) -> None:
     for job, current, outcome, seconds in results:
         name = shown(job.output, config)
         if isinstance(outcome, bytes):
@@ -236,146 +244,28 @@ def _render_here(config: Config, todo) -> Iterator[Result]:
     renderer = Renderer(config)
     for job, meeting, current in todo:
         started = time.perf_counter()
-        yield job, current, _render_or_error(renderer, meeting, job), \
-            time.perf_counter() - started
+        outcome = render_or_error(renderer, meeting, job.layout, job.edition, job.output)
+        yield job, current, outcome, time.perf_counter() - started
 
 
-def _render_or_error(renderer: Renderer, meeting: Series, job: Job) -> bytes | str:
-    """The PDF, or why it failed: one meeting's failure never stops the others."""
-    try:
-        return renderer.render(meeting, job.layout, job.edition)
-    except BriefingError as error:
-        return str(error)
-    except Exception as error:  # a bug: report it against this output, keep building
-        log.debug("rendering %s failed", job.output, exc_info=True)
-        return f"internal error: {type(error).__name__}: {error} (run with -v for details)"
+def _render_in_pool(pool: WorkerPool, todo) -> Iterator[Result]:
+    jobs = {job: (job, current) for job, _meeting, current in todo}
+    tasks = [(job, meeting, job.layout, job.edition) for job, meeting, _current in todo]
+    for job, outcome, seconds in pool.render(tasks):
+        yield *jobs[job], outcome, seconds
 
 
 def _start_pool_early(config: Config, jobs: list[Job]) -> WorkerPool | None:
-    """Start the -j workers before the meetings are read, so that their start-up (about a
-    second of imports each) overlaps the reading; only when some PDF will surely be made
-    (--force, or an output never built), so a no-op build never pays for workers."""
+    """Start the -j workers before the meetings are read, so that their start-up overlaps
+    the reading: only for --force or an output folder with nothing built yet (a fresh
+    clone in CI), where PDFs will surely be made. Otherwise they start once the stale
+    outputs are known, and only if there are some."""
     workers = min(config.jobs, len(jobs))
     if workers <= 1:
         return None
-    if not config.force and all(record_path(job.output).exists() for job in jobs):
-        return None  # maybe all up to date: start workers later, only if something is stale
+    if not config.force and any(record_path(job.output).exists() for job in jobs):
+        return None
     return WorkerPool(config, workers)
-
-
-class WorkerPool:
-    """Worker processes for -j N, each with one warmed-up Renderer for all the PDFs it makes."""
-
-    def __init__(self, config: Config, workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        level = logging.getLogger("briefing").getEffectiveLevel()
-        context = _worker_context(multiprocessing)
-        if context.get_start_method() == "forkserver":
-            _start_fork_server_deaf_to_ctrl_c()
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(config, level))
-        self.finished = False
-        # Ask for the workers now (the executor starts them only as work arrives), from a
-        # thread: starting the first one waits for the fork server's imports, and the
-        # parent has meetings to read meanwhile.
-        self.starting = threading.Thread(
-            target=lambda: [self.executor.submit(_worker_ready) for _ in range(workers)],
-            name="briefing-start-workers", daemon=True)
-        self.starting.start()
-
-    def render(self, todo) -> Iterator[Result]:
-        from concurrent.futures import as_completed
-
-        self.starting.join()
-        futures = {self.executor.submit(_render_in_worker, meeting, job): (job, current)
-                   for job, meeting, current in todo}
-        for future in as_completed(futures):
-            job, current = futures[future]
-            try:
-                outcome, seconds = future.result()
-            except Exception as error:  # e.g. a worker killed by the system
-                outcome, seconds = f"worker failed: {type(error).__name__}: {error}", 0.0
-            yield job, current, outcome, seconds
-        self.finished = True
-
-    def stop(self) -> None:
-        """Wait for idle workers to exit; stop at once any still starting or working (when
-        the build ended early: nothing to render, every meeting broken, or Ctrl-C).
-
-        Deaf to Ctrl-C meanwhile (a second or less, while a starting worker finishes
-        starting): a worker left half-started would complain after the parent has gone."""
-        in_main_thread = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
-        try:
-            self.starting.join()
-            if not self.finished:
-                for process in list((getattr(self.executor, "_processes", None) or {}).values()):
-                    process.terminate()
-            self.executor.shutdown(wait=True, cancel_futures=True)
-        finally:
-            if in_main_thread:
-                signal.signal(signal.SIGINT, previous)
-
-
-# Imported once in the fork server, so every worker starts with them already loaded.
-_PRELOADED = ["briefing.rendering", "briefing.pdf", "briefing.charts", "weasyprint",
-              "matplotlib.figure", "matplotlib.backends.backend_svg"]
-
-
-def _worker_context(multiprocessing):
-    """Where available, a fork server that imports the heavy stages once and forks each
-    worker from itself: safe, since it runs no threads (the parent may run a progress-bar
-    thread, so the parent itself is never forked), and each worker then starts in
-    milliseconds instead of a second of imports. Elsewhere (Windows) workers are spawned."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOADED)
-    return context
-
-
-def _start_fork_server_deaf_to_ctrl_c() -> None:
-    """Start the fork server ignoring SIGINT, as its workers then do: Ctrl-C reaches the whole
-    process group, and only the parent should act on it (it stops the workers itself)."""
-    import multiprocessing.forkserver
-
-    if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-_worker_renderer: Renderer | None = None  # one per worker process, set by _start_worker
-
-
-def _start_worker(config: Config, level: int) -> None:
-    global _worker_renderer
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("warning: %(message)s"))  # workers only warn
-    logging.getLogger("briefing").addHandler(handler)
-    logging.getLogger("briefing").setLevel(max(level, logging.WARNING))
-    logging.getLogger("briefing").propagate = False
-    for name in ("weasyprint", "fontTools", "matplotlib"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    _worker_renderer = Renderer(config)
-    _worker_renderer.warm_up()
-
-
-def _worker_ready() -> None:
-    """A no-op task: submitting one per worker makes the executor start them all now."""
-
-
-def _render_in_worker(meeting: Series, job: Job) -> tuple[bytes | str, float]:
-    assert _worker_renderer is not None
-    started = time.perf_counter()
-    outcome = _render_or_error(_worker_renderer, meeting, job)
-    return outcome, time.perf_counter() - started
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Turn a meeting's figures into charts: deterministic SVG, alt text and a table of the figures.
 
-The only module that imports matplotlib, and only when a chart is not already in the cache.
+The only module that draws with matplotlib, and only when a chart is not already in the cache.
 It never touches pyplot's global state: each chart is its own Figure, and the house style is
 applied inside an rc_context. A chart's SVG is cached by the hash of everything that shapes
 it (the figures, the kind and unit, the font, this module's code and matplotlib's version).
@@ -197,9 +197,9 @@ def data_table(dataset: DataSet) -> tuple[tuple[str, ...], tuple[tuple[str, ...]
 class ChartCache:
     """SVGs by the hash of their inputs and style: in memory for the process, on disk across builds.
 
-    `folder` (from Config) keeps drawn SVGs between builds; `write` is the build stage's
-    atomic writer, so build.py stays the only module that writes files. Without a folder the
-    cache lives in memory only.
+    `folder` (from Config) keeps drawn SVGs between builds; `write` is files.write_atomically,
+    passed in by the Renderer, so a cache file is never seen half-written. Without a folder
+    the cache lives in memory only.
     """
 
     folder: Path | None = None

@@ -1,6 +1,7 @@
 """Turn HTML into PDF bytes with WeasyPrint, fetching nothing but data: URLs and layout files.
 
-The only module that imports weasyprint. Its default URL fetcher reads any local file and any
+The only module that uses weasyprint (preload.py merely imports it into the -j fork
+server). Its default URL fetcher reads any local file and any
 network address; ours maps the fixed virtual base URL onto the layout folders and refuses
 everything else, so nothing in a meeting file can read a local file or touch the network.
 """

@@ -33,9 +33,9 @@ class Renderer:
         self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
 
     def warm_up(self) -> None:
-        """Load WeasyPrint now, before the first PDF is asked for. A spawned -j worker does
-        this while the parent is still reading the meetings; where workers fork from a
-        preloaded server (Linux, macOS) it is already loaded and this costs nothing."""
+        """Load WeasyPrint and make its font configuration now, before the first PDF is asked
+        for: a -j worker does this while the parent is still reading the meetings. Where
+        workers fork from the preloaded server (Linux) WeasyPrint is already imported."""
         from .pdf import load_weasyprint
 
         with collector_paused():

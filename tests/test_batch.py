@@ -199,20 +199,23 @@ def test_killed_build_leaves_old_or_new_pdfs_never_a_torn_one(fleet, fleet_copy)
     assert not list((fleet_copy / "packs").glob("*/.*.part"))
 
 
-@pytest.mark.parametrize("moment", ["while workers start", "while workers render"])
+@pytest.mark.parametrize("moment", ["forced, while workers start", "forced, while workers render",
+                                    "incremental, while workers render"])
 def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
     """Ctrl-C reaches the whole process group (parent, fork server, workers): one message,
     exit code 130, no traceback from any process, no torn file, no process left behind."""
     _root, _result, old = fleet
     for index in range(COUNT):
         write_meeting(fleet_copy / "inputs", f"m{index:02}.yaml", meeting(index, "Revised"))
-    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", "--force"],
+    force = ["--force"] if moment.startswith("forced") else []
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", *force],
                              cwd=fleet_copy, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
-    if moment == "while workers start":
-        time.sleep(0.8)  # past the imports, reading meetings while the workers start
+    deadline = time.monotonic() + 120
+    if moment.endswith("start"):  # the parent has begun starting workers beside it
+        while time.monotonic() < deadline and len(_group_members(build.pid)) < 2:
+            time.sleep(0.01)
     else:
-        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and pdfs(fleet_copy) == old:
             time.sleep(0.02)
     os.killpg(build.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
@@ -226,6 +229,19 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
     for pdf in (fleet_copy / "packs").glob("*/*.pdf"):
         assert pdf.read_bytes().startswith(b"%PDF-") and pdf.read_bytes().rstrip().endswith(
             b"%%EOF")
+
+
+def _group_members(group: int) -> list[int]:
+    """The processes of a process group (Linux: read from /proc)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # after the name: state, ppid, pgrp
+            members.append(int(stat.parent.name))
+    return members
 
 
 def _group_ends(group: int, within: float) -> bool:
