@@ -48,10 +48,15 @@ class WorkerPool:
         from concurrent.futures import ProcessPoolExecutor
 
         level = logging.getLogger("briefing").getEffectiveLevel()
-        context = _worker_context(multiprocessing)
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(config, level))
+        self.executor = None
         self.start_failure: BaseException | None = None
+        try:
+            context = _worker_context(multiprocessing)
+            self.executor = ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start_worker, initargs=(config, level))
+        except Exception as error:  # e.g. no processes left: every output says so
+            self.start_failure = error
+            workers = 0
         # Ask for the workers now (the executor starts them only as work arrives), from a
         # thread: starting the first one waits for the fork server's imports, and the
         # parent has meetings to read meanwhile.
@@ -88,11 +93,13 @@ class WorkerPool:
             yield futures[future], outcome, seconds
 
     def stop(self) -> None:
-        """Cancel renders not yet started, let running ones finish, and wait for the workers
-        to exit: at most one render long. A worker is never killed while it might be
-        sending a PDF back (that can hang the pool); a second Ctrl-C does kill them."""
+        """Cancel queued renders, let those already handed to the workers finish (a few per
+        worker), and wait for the workers to exit. A worker is never killed while it might
+        be sending a PDF back (that can hang the pool); a second Ctrl-C does kill them."""
         with _deaf_to_ctrl_c():  # a worker left half-started would complain after we exit
             self.starting.join()
+        if self.executor is None:
+            return
         try:
             self.executor.shutdown(wait=True, cancel_futures=True)
         except KeyboardInterrupt:
