@@ -125,5 +125,3 @@ def archive_attachments(series: Series):
             names.add(path.name)
             files.append(FileToAttach(path.name, path.read_bytes(), description))
     return files
-
-

@@ -118,14 +118,12 @@ def _worker_context(multiprocessing):
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["briefing.preload"])
-    # Started here, in the main thread, so that it (and every worker forked from it) can be
-    # born ignoring SIGINT: Ctrl-C reaches the whole process group, and only the parent
-    # acts on it.
-    if threading.current_thread() is threading.main_thread():
-        import multiprocessing.forkserver
+    # Started now, ignoring SIGINT, so that it and every worker forked from it are born deaf
+    # to Ctrl-C: it reaches the whole process group, and only the parent acts on it.
+    import multiprocessing.forkserver
 
-        with _deaf_to_ctrl_c():
-            multiprocessing.forkserver.ensure_running()
+    with _deaf_to_ctrl_c():
+        multiprocessing.forkserver.ensure_running()
     return context
 
 

@@ -16,6 +16,33 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "inputs" / "2025-battersea-lrap.yaml"
 
 
+def composed(loader, source: str, with_columns: bool = True):
+    """A YAML text as comparable data under one loader: ("ok", tree) or ("refused", None).
+
+    The tree holds each node's tag, line, column (unless left out) and value or children, so
+    two parsers can be compared node by node.
+    """
+    from briefing import yamlsource
+
+    try:
+        return "ok", yaml_tree(yaml.compose(source, Loader=loader), with_columns)
+    except (yaml.YAMLError, yamlsource._TooDeep, RecursionError):
+        return "refused", None
+
+
+def yaml_tree(node, with_columns: bool = True):
+    """A composed YAML node as comparable data (see `composed`)."""
+    if node is None:  # an empty document
+        return None
+    place = (node.tag, node.start_mark.line, node.start_mark.column if with_columns else None)
+    if isinstance(node, yaml.ScalarNode):
+        return (*place, node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return (*place, [yaml_tree(item, with_columns) for item in node.value])
+    return (*place, [(yaml_tree(key, with_columns), yaml_tree(value, with_columns))
+                     for key, value in node.value])
+
+
 def normalise(text: str) -> str:
     """PDF text with line breaks and runs of spaces collapsed, for phrase matching."""
     return re.sub(r"\s+", " ", text).strip()

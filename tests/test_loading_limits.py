@@ -15,7 +15,7 @@ from briefing.errors import InputError
 from briefing.meetings import load_meeting
 from briefing.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 
-from conftest import run_cli, write_meeting
+from conftest import REPO, composed, run_cli, write_meeting
 
 HEAD = "meeting:\n  title: Limits\n  date: 2025-07-12\n  venue: Hall\n"
 
@@ -168,36 +168,21 @@ def test_csv_over_the_limit_is_refused_by_its_size_before_reading(workspace):
             f"{MAX_CSV_BYTES:,} bytes (1 MB)") in result.stderr
 
 
-def _tree(node):
-    """A composed YAML node as comparable data: tag, position, and value or children."""
-    import yaml
-
-    if node is None:  # an empty document
-        return None
-    place = (node.tag, node.start_mark.line, node.start_mark.column)
-    if isinstance(node, yaml.ScalarNode):
-        return (*place, node.value)
-    if isinstance(node, yaml.SequenceNode):
-        return (*place, [_tree(item) for item in node.value])
-    return (*place, [(_tree(key), _tree(value)) for key, value in node.value])
-
-
 def test_libyaml_parser_gives_the_same_nodes_and_lines_as_pure_python():
-    import yaml
-
     from briefing import yamlsource
 
     if yamlsource._FastDepthLimitedLoader is None:
         pytest.skip("PyYAML was built without libyaml")
-    repo = Path(__file__).resolve().parent.parent
-    files = [repo / "inputs" / "2025-battersea-lrap.yaml", *sorted(repo.glob("tests/**/*.yaml"))]
+    files = [REPO / "inputs" / "2025-battersea-lrap.yaml", *sorted(REPO.glob("tests/**/*.yaml"))]
     compared = 0
     for path in files:
         try:
             text = path.read_text(encoding="utf-8-sig")
-            expected = _tree(yaml.compose(text, Loader=yamlsource._DepthLimitedLoader))
-        except (UnicodeDecodeError, yaml.YAMLError, yamlsource._TooDeep, RecursionError):
+        except UnicodeDecodeError:
+            continue
+        outcome, expected = composed(yamlsource._DepthLimitedLoader, text)
+        if outcome == "refused":
             continue  # a broken file: the pure-Python parser reports it (see _compose)
-        assert _tree(yaml.compose(text, Loader=yamlsource._FastDepthLimitedLoader)) == expected, path
+        assert composed(yamlsource._FastDepthLimitedLoader, text) == ("ok", expected), path
         compared += 1
     assert compared >= 20
