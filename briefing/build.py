@@ -53,6 +53,7 @@ class BuildReport:
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     warnings: list[Diagnostic] = field(default_factory=list)
+    strict_failures: int = 0  # warnings that failed their meeting because of --strict
 
     @property
     def ok(self) -> bool:
@@ -128,10 +129,12 @@ def _read_and_render(config: Config, jobs: list[Job], pool: WorkerPool | None,
             report.warnings.extend(outcome.warnings)
             continue
         series, warnings = outcome
-        report.warnings.extend(warnings)
-        if config.strict and warnings:
-            report.failed.extend((d.path, f"{d} (warning; --strict)") for d in warnings)
+        if config.strict and warnings:  # each said once: as the failure it now is
+            report.failed.extend((shown(path, config), f"{d} (warning; --strict)")
+                                 for d in warnings)
+            report.strict_failures += len(warnings)
             continue
+        report.warnings.extend(warnings)
         meetings[path] = series
     if not meetings:
         return

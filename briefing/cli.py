@@ -158,8 +158,10 @@ def _build_and_report(config, files, quiet: bool) -> int:
     for _what, why in report.failed:
         click.echo(f"error: {why}", err=True)
     failed = len({what for what, _ in report.failed})
-    click.echo(f"{len(report.built)} built, {len(report.skipped)} up to date, {failed} failed "
-               f"in {time.perf_counter() - started:.1f} s", err=True)
+    why = (f" ({_plural(report.strict_failures, 'warning')} failed with --strict)"
+           if report.strict_failures else "")
+    click.echo(f"{len(report.built)} built, {len(report.skipped)} up to date, {failed} failed"
+               f"{why} in {time.perf_counter() - started:.1f} s", err=True)
     return 0 if report.ok else 1
 
 
@@ -269,14 +271,19 @@ def check(files, output_format, strict, workspace, verbose):
 
         config = load_config(workspace, strict=strict)
         diagnostics, checked = check_files(config, _in_workspace(workspace, files))
-        _print_diagnostics(diagnostics, output_format, checked)
+        _print_diagnostics(diagnostics, output_format, checked, config.strict)
         errors = [d for d in diagnostics if d.severity == "error"]
         return 1 if errors or (config.strict and diagnostics) else 0
 
     _run(body, verbose)
 
 
-def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checked: int) -> None:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checked: int,
+                       strict: bool = False) -> None:
     if output_format == "json":
         click.echo(json.dumps({"checked": checked, "diagnostics": [
             {"path": d.path, "line": d.line, "column": d.column, "severity": d.severity,
@@ -292,9 +299,10 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checke
             click.echo(f"{d.severity}: {d}", err=True)
     if output_format == "text":
         errors = sum(d.severity == "error" for d in diagnostics)
-        click.echo(f"checked {checked} file{'s' * (checked != 1)}: {errors} error"
-                   f"{'s' * (errors != 1)}, {len(diagnostics) - errors} warning"
-                   f"{'s' * (len(diagnostics) - errors != 1)}", err=True)
+        warnings = len(diagnostics) - errors
+        why = f"; --strict fails on the {_plural(warnings, 'warning')}" if strict and warnings else ""
+        click.echo(f"checked {_plural(checked, 'file')}: {_plural(errors, 'error')}, "
+                   f"{_plural(warnings, 'warning')}{why}", err=True)
 
 
 @main.command()

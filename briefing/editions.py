@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
 from .models import Marking, MeetingFile, MeetingInfo, Quote
+from .textfold import fold, folded
 
 if TYPE_CHECKING:
     from .series import CarriedAction, Series
@@ -22,9 +23,12 @@ WITHHELD = "[withheld]"
 MIN_WORDS_TO_WITHHOLD = 3
 
 Model = TypeVar("Model", bound=BaseModel)
-# Keys holding identifiers or fixed vocabularies, never free text to search.
-_NOT_TEXT = {"id", "theme", "consent", "status", "classification", "kind", "language",
-             "follows", "series", "csv"}
+# Keys holding paths to other files: they never print, and changing one would break the file.
+# Every other string (ids, names of data series, CSV headers and cells) may print, so every
+# other string goes through the withholder.
+_PATHS = {"follows", "csv"}
+# The one mapping whose keys are the file's own words (series names), not the format's keys.
+_DATA_MAPPING = "series"
 
 
 @dataclass(frozen=True)
@@ -33,51 +37,116 @@ class Edition:
     all_quotes: bool
     notes: bool
     marking: Marking | None  # None: the file's own marking
+    title_suffix: str  # ends the PDF's title, so each edition's file names what it is
+
+    def document_title(self, meeting_title: str) -> str:
+        return f"{meeting_title} \u2013 {self.title_suffix}"
 
 
 RULES = {
-    "internal": Edition("internal", all_quotes=True, notes=True, marking=None),
-    "councillor": Edition("councillor", all_quotes=True, notes=False, marking=None),
+    "internal": Edition("internal", all_quotes=True, notes=True, marking=None,
+                        title_suffix="internal edition"),
+    "councillor": Edition("councillor", all_quotes=True, notes=False, marking=None,
+                          title_suffix="councillor edition"),
     "public": Edition("public", all_quotes=False, notes=False,
-                      marking=Marking(classification="OFFICIAL", caveat="FOR PUBLIC RELEASE")),
+                      marking=Marking(classification="OFFICIAL", caveat="FOR PUBLIC RELEASE"),
+                      title_suffix="public release"),
 }
 
 
 def quote_pattern(text: str) -> re.Pattern[str] | None:
-    """A pattern finding a quote's words in other text, whatever the spacing and apostrophes."""
-    words = re.findall(r"\w+", text)
+    """A pattern finding a quote's words in folded text (textfold.fold), whatever the spacing,
+    punctuation, case, entities, Markdown emphasis, invisible characters or look-alike letters."""
+    words = re.findall(r"\w+", folded(text))
     if len(words) < MIN_WORDS_TO_WITHHOLD:
         return None
-    return re.compile(r"\b" + r"\W+".join(re.escape(word) for word in words) + r"\b",
-                      re.IGNORECASE)
+    return re.compile(r"(?<!\w)" + r"\W+".join(re.escape(word) for word in words) + r"(?!\w)")
+
+
+def quote_matches(patterns: Iterable[re.Pattern[str]], text: str) -> list[tuple[int, int]]:
+    """The spans of the original text where any of the quotes is written, merged, in order."""
+    found = fold(text)
+    spans = sorted(found.original_span(*match.span())
+                   for pattern in patterns for match in pattern.finditer(found.text))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 class Withholder:
-    """Replaces the words of quotes an edition may not show wherever else they were written."""
+    """Replaces the words of quotes an edition may not show wherever else they were written.
+
+    `model` and `tree` are the one way an edition's text is made: every string in the
+    meeting (ids, names of data series, CSV headers and cells included) passes through
+    `text`, so a field added to the format later is covered without being listed here.
+    """
 
     def __init__(self, quotes: Iterable[Quote] = ()) -> None:
         patterns = (quote_pattern(quote.text) for quote in quotes)
         self.patterns = [pattern for pattern in patterns if pattern is not None]
 
     def text(self, value: str) -> str:
-        for pattern in self.patterns:
-            value = pattern.sub(WITHHELD, value)
-        return value
+        if not self.patterns:
+            return value
+        pieces, last = [], 0
+        for start, end in quote_matches(self.patterns, value):
+            pieces += [value[last:start], WITHHELD]
+            last = end
+        return "".join(pieces) + value[last:] if pieces else value
 
     def model(self, model: Model) -> Model:
-        """A copy of a pydantic model with every free-text field withheld from."""
+        """A copy of a pydantic model with every string in it withheld from."""
         if not self.patterns:
             return model
-        return type(model).model_validate(self._walk(model.model_dump(), None))
+        return type(model).model_validate(self.tree(model.model_dump()))
 
-    def _walk(self, value, key):
+    def tree(self, value, key=None):
+        """A copy of plain data (a model dump, or a meeting file's parsed YAML) with every
+        string withheld from, the names of data series (mapping keys) included."""
         if isinstance(value, str):
-            return value if key in _NOT_TEXT else self.text(value)
+            return value if key in _PATHS else self.text(value)
         if isinstance(value, list):
-            return [self._walk(item, key) for item in value]
+            return [self.tree(item, key) for item in value]
         if isinstance(value, dict):
-            return {name: self._walk(item, name) for name, item in value.items()}
+            rename = self.text if key == _DATA_MAPPING else (lambda name: name)
+            return {rename(name) if isinstance(name, str) else name: self.tree(item, name)
+                    for name, item in value.items()}
         return value
+
+
+def carries(edition: str, key_path: tuple, value: object) -> bool:
+    """Whether an edition carries this part of a meeting file at all: the one rule for what
+    the page prints, what the privacy check scans and what an archive copy attaches."""
+    rules = RULES[edition]
+    if key_path == ("notes",):
+        return rules.notes
+    if len(key_path) == 2 and key_path[0] == "quotes" and not rules.all_quotes:
+        return isinstance(value, dict) and value.get("consent") == "public"
+    return True
+
+
+def carried_strings(data: object, edition: str, key_path: tuple = ()
+                    ) -> Iterator[tuple[tuple, str]]:
+    """(key path, text) of every string in a meeting file's parsed YAML that the edition
+    carries, the names of data series included (as the path of their key); paths to other
+    files left out, as they never print."""
+    if not carries(edition, key_path, data):
+        return
+    if isinstance(data, str):
+        if not key_path or key_path[-1] not in _PATHS:
+            yield key_path, data
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from carried_strings(item, edition, (*key_path, index))
+    elif isinstance(data, dict):
+        for name, item in data.items():
+            if key_path and key_path[-1] == _DATA_MAPPING and isinstance(name, str):
+                yield (*key_path, name), name
+            yield from carried_strings(item, edition, (*key_path, name))
 
 
 def edition_of(content: MeetingFile, edition: str,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from .charts import Chart
+from .editions import RULES
 from .errors import BriefingError
 from .models import MeetingFile, MeetingInfo, Quote, Theme
 from .textformat import markdown_to_html
@@ -121,6 +122,7 @@ def render_html(environment, layout: str, content: MeetingFile, edition: str,
                 for theme in content.themes]
     return template.render(
         meeting=content.meeting, marking=content.marking, content=content, edition=edition,
+        document_title=RULES[edition].document_title(content.meeting.title),
         sections=sections, charts={chart.id: chart for chart in charts},
         chart_list=charts, paper=paper, print_shop=print_shop, layout=layout,
         carried=carried, follows=follows)

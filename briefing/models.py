@@ -35,6 +35,7 @@ Category = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int)
 Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
 Status = Literal["open", "in-progress", "done", "dropped"]
 Consent = Literal["public", "internal"]
+AttendanceRole = Literal["residents", "officials"]
 ChartKind = Literal["bar", "barh", "line", "stacked"]
 
 
@@ -79,6 +80,11 @@ class Marking(_Strict):
 class AttendanceRow(_Strict):
     group: Text = Field(min_length=1)
     count: Count
+    role: AttendanceRole = Field(
+        "residents",
+        description="Who the group are: `residents` (the public; the default) or `officials` "
+                    "(officers, staff, councillors). Small counts of residents can identify "
+                    "people and are flagged; counts of officials are not.")
 
 
 class Theme(_Strict):

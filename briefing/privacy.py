@@ -1,30 +1,37 @@
 """Turn the text a public edition would print into warnings about likely personal data, by line.
 
-Only what reaches the public edition is scanned: never `notes` or quotes without
-`consent: public`. Patterns find email addresses, UK phone numbers, UK postcodes and
+Only what reaches the public edition (its pages or its archive copy) is scanned: every
+string of every meeting file in the chain, ids, series names and CSV headers and cells
+included, but never `notes` or quotes without `consent: public`. Text is compared folded
+(textfold.py), so entities, Markdown emphasis, invisible characters and look-alike letters
+hide nothing. Patterns find email addresses, UK phone numbers, UK postcodes and
 current-format UK vehicle registrations (in capitals or in small letters), names listed in
 the workspace's `private-names.txt`, the words of internal quotes written elsewhere, and
-attendance counts from 1 to 4. Warnings do not repeat the value they found (CI logs may be
-public): they give its kind and position.
+counts of residents from 1 to 4. Every pattern runs in time linear in the text. Warnings do
+not repeat the value they found (CI logs may be public): they give its kind and position.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .editions import quote_pattern
+from .editions import carried_strings, quote_pattern
 from .errors import Diagnostic, InputError
 from .meetings import Meeting
 from .series import Series
+from .textfold import fold, folded
 
 PRIVATE_NAMES_FILE = "private-names.txt"
-SMALL_COUNT = 5  # attendance counts from 1 to SMALL_COUNT - 1 can identify people
-ACTION_FIELDS = ("action", "owner", "you_said", "update")
+SMALL_COUNT = 5  # counts of residents from 1 to SMALL_COUNT - 1 can identify people
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# An address is found from each `@` outwards (never by trying every start of a long word,
+# which took minutes on 200 KB without a space): the local part to its left, the domain here.
+_EMAIL_LOCAL_CHARACTERS = re.compile(r"[\w.+-]")
+_EMAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 _PHONE = re.compile(r"""
     (?<![\w+])
     (?: (?:\+44|0044)\s?(?:\(0\)\s?)? | \(0 | 0 )
@@ -64,9 +71,42 @@ def _uk_phone(text: str) -> bool:
     return len(national) in (9, 10) and national[0] in "123789"
 
 
-Detector = tuple[str, re.Pattern[str], Callable[[str], bool]]
+class _EmailPattern:
+    """finditer() over email addresses, linear in the text."""
+
+    def finditer(self, text: str) -> Iterator[_Found]:
+        at = text.find("@")
+        previous_end = 0
+        while at != -1:
+            start = at
+            while start > previous_end and _EMAIL_LOCAL_CHARACTERS.match(text[start - 1]):
+                start -= 1
+            domain = _EMAIL_DOMAIN.match(text, at + 1) if start < at else None
+            if domain is not None:
+                yield _Found(start, text[start:domain.end()])
+                previous_end = domain.end()
+            else:
+                previous_end = at + 1
+            at = text.find("@", max(at + 1, previous_end))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A match found without a regular expression, shaped like one."""
+
+    position: int
+    text: str
+
+    def start(self) -> int:
+        return self.position
+
+    def group(self) -> str:
+        return self.text
+
+
+Detector = tuple[str, Any, Callable[[str], bool]]
 DETECTORS: tuple[Detector, ...] = (
-    ("an email address", _EMAIL, lambda _: True),
+    ("an email address", _EmailPattern(), lambda _: True),
     ("a UK phone number", _PHONE, _uk_phone),
     ("a UK postcode", _POSTCODE, _postcode),
     ("a vehicle registration", _VEHICLE, _vehicle),
@@ -91,77 +131,40 @@ def read_private_names(workspace: Path) -> list[str]:
 
 
 def name_pattern(name: str) -> re.Pattern[str]:
-    """A name as whole words, any case, any spacing between its words."""
-    words = name.split()
-    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)",
-                      re.IGNORECASE)
+    """A name as whole words in folded text (textfold.fold), any spacing between its words."""
+    words = folded(name).split()
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)")
 
 
 def find_personal_data(text: str, names: Sequence[re.Pattern[str]] = ()) -> list[tuple[str, int]]:
-    """(kind, offset) of each likely piece of personal data in the text, in order."""
+    """(kind, offset in text) of each likely piece of personal data in the text, in order.
+
+    Patterns run on the text as it reads (entities decoded, invisible characters and
+    Markdown emphasis dropped, case kept, as postcodes need it); names compare folded."""
+    shown = fold(text, match_case=True)
     found = []
     for kind, pattern, accept in DETECTORS:
-        found.extend((kind, match.start()) for match in pattern.finditer(text)
+        found.extend((kind, shown.starts[match.start()]) for match in pattern.finditer(shown.text)
                      if accept(match.group()))
-    for pattern in names:
-        found.extend((f"a name listed in {PRIVATE_NAMES_FILE}", match.start())
-                     for match in pattern.finditer(text))
+    if names:
+        folded_text = fold(text)
+        found.extend((f"a name listed in {PRIVATE_NAMES_FILE}", folded_text.starts[match.start()])
+                     for pattern in names for match in pattern.finditer(folded_text.text))
     return sorted(found, key=lambda item: item[1])
 
 
 def public_texts(series: Series) -> Iterator[tuple[Meeting, tuple[Any, ...], str]]:
-    """Every piece of free text the public edition of the series' newest meeting prints."""
+    """Every string the public edition of the series' newest meeting carries, on its pages or
+    in its archive copy: each meeting file of the chain as the public edition keeps it, and
+    the headers and cells of this meeting's CSV data files (at the line of their `csv`)."""
+    for meeting in series.meetings:
+        for key_path, text in carried_strings(meeting.document.data, "public"):
+            yield meeting, key_path, text
     current = series.current
-    content = current.content
-    for key in ("title", "venue", "area", "organiser", "programme"):
-        value = getattr(content.meeting, key)
-        if value:
-            yield current, ("meeting", key), value
-    if content.meeting.next and content.meeting.next.venue:
-        yield current, ("meeting", "next", "venue"), content.meeting.next.venue
-    if content.summary:
-        yield current, ("summary",), content.summary
-    for index, question in enumerate(content.questions):
-        yield current, ("questions", index), question
-    for index, row in enumerate(content.attendance):
-        yield current, ("attendance", index, "group"), row.group
-    for index, theme in enumerate(content.themes):
-        yield current, ("themes", index, "title"), theme.title
-        if theme.summary:
-            yield current, ("themes", index, "summary"), theme.summary
-        for number, point in enumerate(theme.points):
-            yield current, ("themes", index, "points", number), point
-    for index, quote in enumerate(content.quotes):
-        if quote.consent == "public":
-            yield current, ("quotes", index, "text"), quote.text
-            yield current, ("quotes", index, "speaker"), quote.speaker
-    for index, dataset in enumerate(content.data):
-        for key in ("title", "unit", "source", "caveat"):
-            value = getattr(dataset, key)
-            if value:
-                yield current, ("data", index, key), value
-        for number, category in enumerate(dataset.categories):
-            yield current, ("data", index, "categories", number), str(category)
-        for name in dataset.series:
-            yield current, ("data", index, "series", name), name
-    if series.previous is not None:  # the cover names the meeting this one follows
-        yield series.previous, ("meeting", "title"), series.previous.content.meeting.title
-    # The action log and "you said, we did": each value from the newest file that wrote it.
-    for action in series.actions:
-        for key in ACTION_FIELDS:
-            if getattr(action, key):
-                found = _written_in(series, action.id, key)
-                if found:
-                    meeting, index = found
-                    yield meeting, ("actions", index, key), getattr(action, key)
-
-
-def _written_in(series: Series, action_id: str, key: str) -> tuple[Meeting, int] | None:
-    for meeting in reversed(series.meetings):
-        for index, action in enumerate(meeting.content.actions):
-            if action.id == action_id and key in action.model_fields_set:
-                return meeting, index
-    return None
+    for index, dataset in enumerate(current.content.data):
+        if dataset.csv is not None:
+            for text in (*dataset.series, *dataset.categories):
+                yield current, ("data", index, "csv"), str(text)
 
 
 def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
@@ -178,32 +181,43 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
     files: dict[Path, tuple[str, ...]] = {}
 
     def warn(meeting: Meeting, key_path, text: str, start: int, message: str) -> None:
-        if meeting.path not in files:
-            files[meeting.path] = _file_lines(meeting.path)
-        line, column = _position(meeting, files[meeting.path], key_path, text, start)
+        if _is_series_name(key_path):  # a mapping key: its position is the key's
+            line, column = meeting.document.locate(key_path)
+        else:
+            if meeting.path not in files:
+                files[meeting.path] = _file_lines(meeting.path)
+            line, column = _position(meeting, files[meeting.path], key_path, text, start)
         warnings.add(Diagnostic(meeting.shown_path, line, column, message, "warning"))
 
     for meeting, key_path, text in public_texts(series):
-        where = _dotted(key_path)
+        # The path of a series name ends in the name itself: never repeat it in a warning.
+        where = (f"`{_dotted(key_path[:-1])}` (a series name)" if _is_series_name(key_path)
+                 else f"`{_dotted(key_path)}`")
         for kind, start in find_personal_data(text, names):
             warn(meeting, key_path, text, start,
-                 f"{kind} in `{where}`, which the public edition prints; remove it or move it "
+                 f"{kind} in {where}, which the public edition prints; remove it or move it "
                  "to `notes`")
+        folded_text = fold(text) if internal else None
         for pattern, source in internal:
-            for match in pattern.finditer(text):
-                warn(meeting, key_path, text, match.start(),
-                     f"`{where}` repeats the words of a quote without `consent: public` "
+            for match in pattern.finditer(folded_text.text):
+                warn(meeting, key_path, text, folded_text.starts[match.start()],
+                     f"{where} repeats the words of a quote without `consent: public` "
                      f"({source}); the public edition prints [withheld] in their place")
     current = series.current
     for index, row in enumerate(current.content.attendance):
-        if 0 < row.count < SMALL_COUNT:
+        if row.role == "residents" and 0 < row.count < SMALL_COUNT:
             line, column = current.document.locate_value(("attendance", index, "count"))
             warnings.add(Diagnostic(
                 current.shown_path, line, column,
                 f"attendance count under {SMALL_COUNT} for `{row.group}` would appear in the "
-                "public edition, and small numbers can identify people; consider grouping "
-                "it with another row", "warning"))
+                "public edition, and small numbers of residents can identify people; group it "
+                "with another row, or add `role: officials` if the group are officers, staff "
+                "or councillors", "warning"))
     return sorted(warnings)
+
+
+def _is_series_name(key_path: tuple[Any, ...]) -> bool:
+    return len(key_path) == 4 and key_path[0] == "data" and key_path[2] == "series"
 
 
 def _dotted(key_path: tuple[Any, ...]) -> str:

@@ -47,6 +47,7 @@ class Renderer:
             return self._render(series, layout, edition)
 
     def _render(self, series: Series, layout: str, edition: str) -> bytes:
+        from .archivecopy import archive_sources
         from .charts import charts_for, series_charts
         from .editions import edition_view
         from .layouts import chart_text_scale, render_html
@@ -67,7 +68,7 @@ class Renderer:
         meeting_day = view.content.meeting.date
         pdf, refused = html_to_pdf(
             html, self.roots, archive=self.config.archive,
-            attachments=archive_attachments(series) if self.config.archive else None,
+            attachments=archive_sources(series, edition) if self.config.archive else None,
             created=dt.datetime(meeting_day.year, meeting_day.month, meeting_day.day,
                                 tzinfo=dt.UTC))
         for url in refused:
@@ -113,15 +114,3 @@ def series_trend_rows(series: Series) -> list[tuple[str, int, int, int]]:
                      sum(count for _group, count in point.attendance),
                      counts["open"] + counts["in-progress"], counts["done"]))
     return rows
-
-
-def archive_attachments(series: Series):
-    """The files an archive copy carries so that it holds its own source."""
-    from .pdf import FileToAttach
-
-    files, names = [], set()
-    for path, description in series.source_files():
-        if path.is_file() and path.name not in names:
-            names.add(path.name)
-            files.append(FileToAttach(path.name, path.read_bytes(), description))
-    return files

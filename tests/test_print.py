@@ -183,8 +183,11 @@ def test_tagged_with_language_metadata_alt_and_bookmarks(built):
             assert pdf.Root.MarkInfo.Marked
             info = pdf.docinfo
             assert str(info.Author) in ("Metropolitan Police Service", "Test council")
-            assert str(info.Title) in ("London Race Action Plan – community conversation",
-                                       SCRIPTS_TITLE)
+            edition = pdf_path.stem.split("-")[-1]
+            suffix = {"internal": "internal edition", "councillor": "councillor edition",
+                      "public": "public release"}[edition]
+            assert str(info.Title) in (f"London Race Action Plan – community conversation – {suffix}",
+                                       f"{SCRIPTS_TITLE} – {suffix}")
             assert str(info.Subject) and str(info.Keywords)
             figures = [e for e in _struct_elements(pdf.Root.StructTreeRoot)
                        if e.get("/S") == "/Figure"]
