@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,15 +40,25 @@ def series_inputs(series: Series) -> list[Path]:
 
 
 def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
-    """Every file under `base/` and `<layout>/` of each layout root, named root-relatively.
+    """Every file of the layout's folders in each layout root, named root-relatively.
 
-    Names carry the root's place in the search order (0 = the workspace's own folder when it
-    has one), so a workspace file that starts to shadow a built-in one changes the hash.
-    Editor backups and hidden files are left out.
+    The folders are `base/`, `<layout>/` and every layout folder their files name (by
+    `{% extends "pack/layout.html" %}`, an import or include, a stylesheet link, a CSS
+    `@import` or `url()`), followed to the end: so editing `pack/layout.html` makes
+    `large-print`, which extends it, stale too. Names carry the root's place in the search
+    order (0 = the workspace's own folder when it has one), so a workspace file that starts
+    to shadow a built-in one changes the hash. Editor backups and hidden files are left out.
     """
-    files = []
-    for index, root in enumerate(roots):
-        for folder in ("base", layout):
+    roots = list(roots)
+    folders = ["base", layout]
+    files: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    while folders:
+        folder = folders.pop(0)
+        if folder in seen:
+            continue
+        seen.add(folder)
+        for index, root in enumerate(roots):
             top = root / folder
             if not top.is_dir():
                 continue
@@ -57,7 +68,24 @@ def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
                         and not path.name.endswith(_IGNORED_SUFFIXES)
                         and "__pycache__" not in relative.parts):
                     files.append((f"layouts[{index}]/{relative.as_posix()}", path))
-    return files
+                    if path.suffix in _TEMPLATE_SUFFIXES:
+                        folders.extend(_named_folders(path, roots) - seen)
+    return sorted(files)
+
+
+_TEMPLATE_SUFFIXES = (".html", ".css")
+# A quoted or url()'d path whose first part is a folder: "pack/layout.html", url(base/x.ttf).
+_FOLDER_REFERENCE = re.compile(r"""["'(]\s*([A-Za-z0-9][\w.-]*)/""")
+
+
+def _named_folders(path: Path, roots: list[Path]) -> set[str]:
+    """The layout folders a template or stylesheet names (those that exist in some root)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {name for name in _FOLDER_REFERENCE.findall(text)
+            if any((root / name).is_dir() for root in roots)}
 
 
 @lru_cache(maxsize=1)

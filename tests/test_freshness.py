@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import briefing
 from briefing.build import Job, in_shard, plan
 from briefing.config import load_config
 from briefing.freshness import layout_files, series_inputs
 from briefing.layouts import layout_roots
 from briefing.series import SeriesLoader
 
-from conftest import minimal_meeting, write_meeting
+from conftest import minimal_meeting, run_cli, write_meeting
 
 
 def follows(name: str, **extra) -> dict:
@@ -78,3 +79,24 @@ def test_the_example_ci_workflow_builds_every_shard_once():
     assert "briefing build" in commands and "--shard ${{ matrix.shard }}/$SHARDS" in commands
     assert any(step.get("uses", "").startswith("actions/upload-artifact")
                for step in build["steps"])
+
+
+def test_layout_files_follow_what_a_layout_extends(workspace):
+    names = [name for name, _ in layout_files(layout_roots(workspace / "layouts"), "large-print")]
+    assert "layouts[0]/pack/layout.html" in names  # large-print extends pack/layout.html
+    assert "layouts[0]/large-print/large-print.css" in names
+
+
+def test_editing_the_layout_another_extends_makes_it_stale(sample_workspace):
+    """A workspace pack/layout.html that large-print extends: editing it rebuilds large print."""
+    pack = sample_workspace / "layouts" / "pack"
+    pack.mkdir(parents=True)
+    builtin = Path(briefing.__file__).parent.parent / "layouts" / "pack" / "layout.html"
+    (pack / "layout.html").write_text(builtin.read_text(encoding="utf-8"), encoding="utf-8")
+    first = run_cli("build", "-l", "large-print", cwd=sample_workspace)
+    assert first.returncode == 0, first.stderr
+    (pack / "layout.html").write_text(
+        builtin.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
+    second = run_cli("build", "-l", "large-print", cwd=sample_workspace)
+    assert second.returncode == 0, second.stderr
+    assert "1 built, 0 up to date" in second.stderr
