@@ -119,13 +119,15 @@ class Withholder:
 
 
 def carries(edition: str, key_path: tuple, value: object) -> bool:
-    """Whether an edition carries this part of a meeting file at all: the one rule for what
-    the page prints, what the privacy check scans and what an archive copy attaches."""
+    """Whether an edition carries this part of a meeting file (parsed YAML or model) at all:
+    the one rule for what the page prints, what the privacy check scans and what an archive
+    copy attaches."""
     rules = RULES[edition]
     if key_path == ("notes",):
         return rules.notes
     if len(key_path) == 2 and key_path[0] == "quotes" and not rules.all_quotes:
-        return isinstance(value, dict) and value.get("consent") == "public"
+        consent = value.get("consent") if isinstance(value, dict) else getattr(value, "consent", None)
+        return consent == "public"  # a quote without `consent` is internal
     return True
 
 
@@ -156,13 +158,11 @@ def edition_of(content: MeetingFile, edition: str,
     `withheld` adds quotes from elsewhere (earlier meetings of a series) whose words the
     edition may not print either; the meeting's own non-public quotes are always included.
     """
-    rules = RULES[edition]
-    quotes = content.quotes if rules.all_quotes else [
-        quote for quote in content.quotes if quote.consent == "public"]
     copy = content.model_copy(update={
-        "quotes": quotes,
-        "notes": content.notes if rules.notes else None,
-        "marking": rules.marking or content.marking,
+        "quotes": [quote for index, quote in enumerate(content.quotes)
+                   if carries(edition, ("quotes", index), quote)],
+        "notes": content.notes if carries(edition, ("notes",), content.notes) else None,
+        "marking": RULES[edition].marking or content.marking,
     })
     return withholder_for(content, edition, withheld).model(copy)
 
