@@ -202,17 +202,24 @@ def _progress_bar(quiet: bool):
             progress.bar.stop()
 
 
+_interval = click.option("--interval", type=click.FloatRange(min=0.05), default=0.5,
+                         show_default=True, help="Seconds between looks at the files, with --poll.")
+_poll = click.option("--poll", is_flag=True,
+                     help="Look at the files every --interval seconds instead of being told of "
+                          "saves (for network drives; WATCHFILES_FORCE_POLLING=1 does the same).")
+
+
 @main.command()
 @click.option("-l", "--layout", "layouts", multiple=True, help="Layout to build (repeatable).")
 @click.option("-e", "--edition", "editions", multiple=True,
               type=click.Choice(["internal", "councillor", "public"]),
               help="Edition to build (repeatable).")
 @_jobs
-@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
-              help="Seconds between looks at the files.")
+@_interval
+@_poll
 @_workspace
 @_verbose
-def watch(layouts, editions, jobs, interval, workspace, verbose):
+def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
     """Rebuild what changed whenever a meeting, data, layout or config file is saved.
 
     Watches briefing.toml and everything under the inputs and layout folders. Stop with Ctrl-C.
@@ -238,10 +245,51 @@ def watch(layouts, editions, jobs, interval, workspace, verbose):
                        err=True)
 
         try:
-            run_watch(workspace.resolve(), make_config, on_change, interval=interval)
+            run_watch(workspace.resolve(), make_config, on_change, interval=interval, poll=poll)
         except KeyboardInterrupt:
             click.echo("stopped watching", err=True)
         return 0
+
+    _run(body, verbose)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-l", "--layout", "layouts", multiple=True,
+              help="Layout to preview, e.g. pack, brief, large-print (repeatable).")
+@click.option("-e", "--edition", "editions", multiple=True,
+              type=click.Choice(["internal", "councillor", "public"]),
+              help="Edition to preview (repeatable).")
+@click.option("--paper", type=click.Choice(["A4", "A5", "letter"]), help="Paper size.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback lets other machines see the packs.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a web browser.")
+@_interval
+@_poll
+@_workspace
+@_verbose
+def serve(files, layouts, editions, paper, port, host, open_browser, interval, poll, workspace,
+          verbose):
+    """Preview the packs in a web browser, rebuilt and refreshed whenever a file is saved.
+
+    Builds FILES (default: every meeting in inputs/) into output/ like `briefing build`, then
+    shows each pack as page images with its errors and warnings. Stop with Ctrl-C.
+    """
+    _setup_logging(verbose, quiet=False)
+
+    def body() -> int:
+        from .config import load_config
+        from .preview.server import serve as run_serve
+
+        def make_config():  # one process, no workers: every rebuild is warm
+            return load_config(workspace, build=layouts, editions=editions, paper=paper, jobs=1)
+
+        return run_serve(workspace.resolve(), make_config, _in_workspace(workspace, files),
+                         host=host, port=port, poll=poll, interval=interval,
+                         open_browser=open_browser,
+                         announce=lambda message: click.echo(message, err=True))
 
     _run(body, verbose)
 

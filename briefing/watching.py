@@ -1,14 +1,15 @@
 """Turn saves of meeting, data, layout and config files into rebuilds of what they changed.
 
-Polls the files' sizes and modification times (no extra dependency, works on network drives
-and in containers); a change triggers an ordinary incremental build, which decides by content
-what is stale, so touching a file without changing it rebuilds nothing.
+The operating system tells us of saves (inotify and its kin, through `watchfiles`); on a
+network drive or in a container where it cannot, `--poll` (or WATCHFILES_FORCE_POLLING=1)
+looks at the files every `interval` seconds instead. A change triggers an ordinary
+incremental build, which decides by content what is stale, so touching a file without
+changing it rebuilds nothing. `briefing watch` and `briefing serve` share this watcher.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,55 +19,108 @@ from .errors import BriefingError
 log = logging.getLogger(__name__)
 
 Snapshot = dict[Path, tuple[int, int]]
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
+
+
+def watched_folders(workspace: Path, config: Config | None) -> list[Path]:
+    """The workspace itself (for briefing.toml), and every folder under the inputs folder and
+    under each layout root; each is watched on its own, so nothing else is crawled (a
+    workspace may hold a virtual environment or a git history with thousands of folders)."""
+    from .layouts import layout_roots
+
+    tops = [config.inputs, *layout_roots(config.layouts)] if config is not None else []
+    output = config.output.resolve() if config is not None else None
+    folders = [workspace.resolve()]
+    for top in tops:
+        if not top.is_dir():
+            continue
+        for folder in [top, *(path for path in top.rglob("*") if path.is_dir())]:
+            folder = folder.resolve()
+            if _ignored(folder.name) or (output is not None and folder.is_relative_to(output)):
+                continue
+            folders.append(folder)
+    return list(dict.fromkeys(folders))
 
 
 def watched_files(workspace: Path, config: Config | None) -> Snapshot:
-    """briefing.toml, everything under the inputs folder and under each layout root."""
-    from .layouts import layout_roots
-
-    folders = []
-    if config is not None:
-        folders = [config.inputs, *layout_roots(config.layouts)]
+    """Each watched file's modification time and size: briefing.toml, and the files in the
+    watched folders."""
     state: Snapshot = {}
-    candidates = [workspace / CONFIG_FILE]
-    for folder in folders:
-        if folder.is_dir():
-            candidates.extend(folder.rglob("*"))
-    output = config.output.resolve() if config is not None else None
-    for path in candidates:
-        if path.name.startswith(".") or (output is not None and path.is_relative_to(output)):
-            continue
+    workspace = workspace.resolve()
+    for folder in watched_folders(workspace, config):
         try:
-            status = path.stat()
+            children = list(folder.iterdir())
         except OSError:
             continue
-        if not path.is_dir():
-            state[path] = (status.st_mtime_ns, status.st_size)
+        for path in children:
+            if not _relevant(path, workspace):
+                continue
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            if not path.is_dir():
+                state[path] = (status.st_mtime_ns, status.st_size)
     return state
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name.endswith(_IGNORED_SUFFIXES) or name == "__pycache__"
+
+
+def _relevant(path: Path, workspace: Path) -> bool:
+    """A file a build may read: not hidden, not an editor's backup or swap file, and in the
+    workspace folder itself only briefing.toml."""
+    if _ignored(path.name):
+        return False
+    return path.parent != workspace or path.name == CONFIG_FILE
 
 
 def watch(workspace: Path, make_config: Callable[[], Config],
           on_change: Callable[[Config | None, BriefingError | None], None], *,
-          interval: float = 0.5, stop: Callable[[], bool] = lambda: False) -> None:
-    """Call on_change once at the start and again after every save, until stop() is true.
+          interval: float = 0.5, poll: bool = False, stop=None) -> None:
+    """Call on_change once at the start and again after every save, until `stop` (a
+    threading.Event) is set.
 
     on_change gets the freshly read Config, or the error that reading briefing.toml raised
-    (a broken save of the config file is reported, and watching goes on).
+    (a broken save of the config file is reported, and watching goes on). A save made while
+    on_change runs is not lost: it triggers the next call.
     """
-    seen: Snapshot | None = None
+    workspace = workspace.resolve()
     last_good: Config | None = None
-    while not stop():
+    while stop is None or not stop.is_set():
         try:
             config, error = make_config(), None
         except BriefingError as problem:
             config, error = None, problem
-        state = watched_files(workspace, config or last_good)
-        if state != seen:
-            time.sleep(min(interval, 0.2))  # let an editor finish writing
-            settled = watched_files(workspace, config or last_good)
-            if settled != state:
-                continue
-            on_change(config, error)
-            last_good = config or last_good
-            seen = settled
-        time.sleep(interval)
+        last_good = config or last_good
+        before = watched_files(workspace, last_good)
+        on_change(config, error)
+        if not _wait_for_save(workspace, last_good, before, interval, poll, stop):
+            return
+
+
+def _wait_for_save(workspace: Path, config: Config | None, before: Snapshot, interval: float,
+                   poll: bool, stop) -> bool:
+    """Block until a watched file is saved (True), or until stop is set (False)."""
+    import watchfiles
+
+    folders = watched_folders(workspace, config)
+
+    def relevant(_change, name: str) -> bool:
+        return _relevant(Path(name), workspace)
+
+    changes = watchfiles.watch(*folders, watch_filter=relevant, recursive=False,
+                               stop_event=stop, force_polling=True if poll else None,
+                               poll_delay_ms=max(50, int(interval * 1000)), debounce=1600,
+                               step=max(50, min(200, int(interval * 1000))),
+                               yield_on_timeout=True, rust_timeout=1000)
+    try:
+        for batch in changes:
+            # Saves made while the last build ran, before this watcher started, count too.
+            if batch or watched_files(workspace, config) != before:
+                log.debug("changed: %s", ", ".join(sorted(name for _change, name in batch)))
+                return True
+    finally:
+        changes.close()
+    return False
