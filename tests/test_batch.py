@@ -270,13 +270,14 @@ def test_a_second_build_waits_for_the_lock(fleet):
     assert "0 built, 20 up to date" in stderr
 
 
-def test_watch_rebuilds_on_save_and_survives_a_broken_save(workspace):
+@pytest.mark.parametrize("how", [[], ["--poll"]], ids=["notified", "polling"])
+def test_watch_rebuilds_on_save_and_survives_a_broken_save(workspace, how):
     write_meeting(workspace / "inputs", "m.yaml", meeting(1, "First"))
     target = workspace / "output" / "m" / "pack-internal.pdf"
     log = workspace / "watch.log"
     with log.open("w") as stream:
         watcher = subprocess.Popen(
-            [sys.executable, "-m", "briefing", "watch", "--interval", "0.2", "-j", "1"],
+            [sys.executable, "-m", "briefing", "watch", "--interval", "0.2", "-j", "1", *how],
             cwd=workspace, stderr=stream, stdout=stream)
     try:
         def wait_for(condition, what):
@@ -319,3 +320,38 @@ def test_records_name_inputs_by_workspace_relative_path(fleet):
     record = (fleet[0] / "packs" / "m00" / ".pack-internal.pdf.inputs.json").read_text()
     assert str(fleet[0]) not in record  # nothing machine-specific: a CI cache can carry it
     assert hashlib.sha256((fleet[0] / "inputs" / "m00.yaml").read_bytes()).hexdigest() in record
+
+
+def test_watch_looks_only_at_the_folders_a_build_reads(workspace):
+    """The workspace itself (for briefing.toml), inputs/ and layouts/ with their subfolders;
+    never output/, hidden folders or a virtual environment, however many folders they hold."""
+    from briefing.config import load_config
+    from briefing.watching import watched_files, watched_folders
+
+    for folder in ("inputs/2025", "inputs/.git/objects", "layouts/mine/css", ".venv/lib/site",
+                   "output/m", "notes", "elsewhere/data/.hidden"):
+        (workspace / folder).mkdir(parents=True)
+    write_meeting(workspace / "inputs" / "2025", "m.yaml", meeting(1))
+    (workspace / "layouts" / "mine" / "layout.html").write_text("{% extends 'base/base.html' %}")
+    (workspace / "inputs" / ".m.yaml.swp").write_text("swap")
+    (workspace / "inputs" / "m.yaml~").write_text("backup")
+    (workspace / "notes" / "todo.txt").write_text("not an input")
+    (workspace / "README.md").write_text("not an input")
+    config = load_config(workspace)
+    folders = {path.relative_to(workspace.resolve()).as_posix()
+               for path in watched_folders(workspace, config) if path.is_relative_to(workspace.resolve())}
+    assert folders == {".", "inputs", "inputs/2025", "layouts", "layouts/mine", "layouts/mine/css"}
+    files = {path.relative_to(workspace.resolve()).as_posix() for path in watched_files(workspace, config)
+             if path.is_relative_to(workspace.resolve())}
+    assert files == {"inputs/2025/m.yaml", "layouts/mine/layout.html"}
+    (workspace / "briefing.toml").write_text('build = ["pack"]\n')
+    assert workspace.resolve() / "briefing.toml" in watched_files(workspace, config)
+    # `serve elsewhere/m.yaml`: that meeting's folder and the folders under it, too.
+    write_meeting(workspace / "elsewhere", "m.yaml", meeting(2))
+    (workspace / "elsewhere" / "data" / "x.csv").write_text("Year,Count\n2025,1\n")
+    also = [workspace / "elsewhere"]
+    assert {"elsewhere", "elsewhere/data"} <= {
+        path.relative_to(workspace.resolve()).as_posix()
+        for path in watched_folders(workspace, config, also) if path.is_relative_to(workspace.resolve())}
+    assert {workspace.resolve() / "elsewhere" / "m.yaml",
+            workspace.resolve() / "elsewhere" / "data" / "x.csv"} <= set(watched_files(workspace, config, also))

@@ -95,10 +95,14 @@ def serve(workspace: Path, make_config: Callable[[], Config], files: list[Path] 
     images = PageImages(config.output)
     stop = threading.Event()
 
+    # Meeting files named outside the inputs folder: their folders (and CSV files) too.
+    also = [path.parent for path in files or ()
+            if not path.resolve().is_relative_to(config.inputs.resolve())]
+
     def watch_and_rebuild() -> None:
         try:
             watch(workspace, make_config, Rebuilder(state, files), poll=poll,
-                  interval=interval, stop=stop)
+                  interval=interval, stop=stop, also=also)
         except Exception as error:  # the pages stay up, and say why they no longer refresh
             log.debug("watching stopped", exc_info=True)
             log.error("stopped watching for changes: %s", error)
