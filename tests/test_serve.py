@@ -288,8 +288,13 @@ def test_text_from_a_meeting_file_is_escaped(served):
     served.wait_for(lambda: served.request("/meeting/zz-hostile")[0] == 404, "the file's removal")
 
 
-def test_listening_elsewhere_warns_and_a_busy_port_is_explained(tmp_path):
+def test_start_up_problems_are_explained(tmp_path):
     root = with_sample(tmp_path)
+    (root / "briefing.toml").write_text('build = ["pack"]\nedtions = ["public"]\n')
+    result = run_cli("serve", "--port", "0", cwd=root)
+    assert result.returncode == 1
+    assert "error: " in result.stderr and "briefing.toml:2: unknown setting `edtions`" in result.stderr
+    (root / "briefing.toml").unlink()
     # An address of no interface here (TEST-NET-1): the warning comes first, then the error.
     result = run_cli("serve", "--host", "192.0.2.1", "--port", "0", cwd=root)
     assert result.returncode == 1
