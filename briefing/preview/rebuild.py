@@ -33,6 +33,14 @@ class Rebuilder:
         self.files = files
 
     def __call__(self, config: Config | None, error: BriefingError | None) -> None:
+        try:
+            self._rebuild(config, error)
+        except Exception as problem:  # a bug: say so on the pages, and keep watching
+            log.debug("rebuilding failed", exc_info=True)
+            self.state.set_problems([f"internal error: {type(problem).__name__}: {problem} "
+                                     "(run with -v for details)"])
+
+    def _rebuild(self, config: Config | None, error: BriefingError | None) -> None:
         if config is None:
             self.state.set_problems(problem_lines(error) if error is not None else [])
             return
