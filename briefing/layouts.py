@@ -192,6 +192,10 @@ def _layout_loader_class():
     return LayoutLoader
 
 
+class LayoutTooLarge(Exception):
+    """Arithmetic in a layout whose result would hang the render or exhaust its memory."""
+
+
 # A layout may not ask for more than this from `**` and `*`: without a bound, `{{ 9**9**9 }}`
 # or `{{ "x" * 10**10 }}` would hang or exhaust memory (even while the template compiles).
 _MOST_BITS = 100_000
@@ -201,7 +205,7 @@ _MOST_ITEMS = 10_000_000
 def _sandbox_class():
     import operator
 
-    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class LayoutEnvironment(ImmutableSandboxedEnvironment):
         """Jinja's immutable sandbox: no Python internals, no changing data in place, and no
@@ -212,12 +216,16 @@ def _sandbox_class():
         def call_binop(self, context, op, left, right):
             if op == "**" and _is_int(left) and _is_int(right) and right > 0 \
                     and abs(left) > 1 and right * abs(left).bit_length() > _MOST_BITS:
-                raise SecurityError(f"{left} ** {right} is too large a number for a layout")
+                raise LayoutTooLarge(f"{left} ** {right} is too large a number for a layout")
             if op == "*":
+                if _is_int(left) and _is_int(right) \
+                        and abs(left).bit_length() + abs(right).bit_length() > _MOST_BITS:
+                    raise LayoutTooLarge("multiplying these makes too large a number for a "
+                                         "layout")
                 for count, other in ((left, right), (right, left)):
                     if _is_int(count) and isinstance(other, (str, bytes, list, tuple)) \
                             and count * len(other) > _MOST_ITEMS:
-                        raise SecurityError(f"repeating something {count} times makes too "
+                        raise LayoutTooLarge(f"repeating something {count} times makes too "
                                             "large a value for a layout")
             return {"**": operator.pow, "*": operator.mul}[op](left, right)
 
@@ -304,6 +312,8 @@ def template_error(environment, error: BaseException) -> BriefingError:
     elif isinstance(error, TemplateNotFound):
         message = (f"template `{error.name}` not found in the layout folders "
                    f"({', '.join(loader.shown(root) for root in loader.roots)})")
+    elif isinstance(error, LayoutTooLarge):
+        message = f"not allowed in a layout: {error}"
     elif isinstance(error, SecurityError):
         message = (f"not allowed in a layout: {str(error).rstrip('.')}. Layouts run in a sandbox: they may "
                    "show the meeting's data but not reach Python internals (names starting "
