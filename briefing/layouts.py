@@ -213,6 +213,19 @@ def _sandbox_class():
 
         intercepted_binops = frozenset({"**", "*"})
 
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.safe_attributes: dict[tuple[type, str], bool] = {}
+
+        def is_safe_attribute(self, obj, attr, value) -> bool:
+            # Jinja's answer depends only on the object's type and the attribute's name;
+            # asking once per pair takes most of the sandbox's cost off a pack.
+            key = (type(obj), attr)
+            safe = self.safe_attributes.get(key)
+            if safe is None:
+                safe = self.safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
+            return safe
+
         def call_binop(self, context, op, left, right):
             if op == "**" and _is_int(left) and _is_int(right) and right > 0 \
                     and abs(left) > 1 and right * abs(left).bit_length() > _MOST_BITS:
