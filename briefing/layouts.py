@@ -291,8 +291,8 @@ def render_html(environment, layout: str, content: MeetingFile, edition: str,
         return template.render(
             meeting=content.meeting, marking=content.marking, content=content, edition=edition,
             document_title=document_title, sections=sections,
-            charts={chart.id: chart for chart in charts}, chart_list=charts, paper=paper, print_shop=print_shop, layout=layout,
-            carried=carried, follows=follows)
+            charts={chart.id: chart for chart in charts}, chart_list=charts, paper=paper,
+            print_shop=print_shop, layout=layout, carried=carried, follows=follows)
     except Exception as error:
         raise template_error(environment, error) from None
 
@@ -328,14 +328,16 @@ def template_error(environment, error: BaseException) -> BriefingError:
     elif isinstance(error, LayoutTooLarge):
         message = f"not allowed in a layout: {error}"
     elif isinstance(error, SecurityError):
-        message = (f"not allowed in a layout: {str(error).rstrip('.')}. Layouts run in a sandbox: they may "
-                   "show the meeting's data but not reach Python internals (names starting "
-                   "with `_`) or change data in place (use `namespace()` for counters)")
+        message = (f"not allowed in a layout: {str(error).rstrip('.')}. Layouts run in a "
+                   "sandbox: they may show the meeting's data but not reach Python internals "
+                   "(names starting with `_`) or change data in place (use `namespace()`)")
     elif isinstance(error, UndefinedError):
         message = (f"{error.message}; a layout is given {', '.join(LAYOUT_NAMES)} "
                    "(see the built-in layouts)")
     else:
         message = f"{type(error).__name__}: {error}"
+    if len(message) > 1000:
+        message = message[:999] + "…"
     if not where:
         return BriefingError(message)
     return BriefingError(f"{loader.shown(where)}:{line}: {message}" if line
