@@ -60,6 +60,14 @@ class BuildReport:
         return not self.failed
 
 
+def _in_workspace(path: Path, config: Config) -> str:
+    """The path relative to the workspace as written, without following symlinks."""
+    try:
+        return str(path.relative_to(config.workspace))
+    except ValueError:
+        return str(path)
+
+
 def output_path(config: Config, meeting_path: Path, layout: str, edition: str) -> Path:
     """`output/<meeting>/<layout>-<edition>.pdf`; an archive copy (PDF/A) gets its own
     `-archive` name, so it never replaces the PDF/UA pack beside it."""
@@ -99,7 +107,11 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
 
     `inputs_of` lists the files a pack is made from (freshness.series_inputs by default).
     """
+    from .layouts import overridden_layouts
+
     report = BuildReport()
+    for folder in overridden_layouts(config.layouts):
+        log.warning("%s overrides the built-in layout", _in_workspace(folder, config))
     meeting_paths = find_meetings(config, paths)
     if not meeting_paths:
         log.warning("no meeting files in %s", shown(config.inputs, config))

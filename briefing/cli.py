@@ -340,9 +340,8 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checke
     for d in diagnostics:
         if output_format == "github":
             # GitHub Actions workflow commands: one annotation per problem.
-            message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            click.echo(f"::{d.severity} file={d.path},line={max(d.line, 1)},"
-                       f"col={max(d.column, 1)}::{message}")
+            click.echo(f"::{d.severity} file={_github_property(d.path)},line={max(d.line, 1)},"
+                       f"col={max(d.column, 1)}::{_github_data(d.message)}")
         else:
             click.echo(f"{d.severity}: {d}", err=True)
     if output_format == "text":
@@ -351,6 +350,17 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checke
         why = f"; --strict fails on the {_plural(warnings, 'warning')}" if strict and warnings else ""
         click.echo(f"checked {_plural(checked, 'file')}: {_plural(errors, 'error')}, "
                    f"{_plural(warnings, 'warning')}{why}", err=True)
+
+
+def _github_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub documents: it stays one line."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A workflow command's property value (file=…), escaped as GitHub documents: it can
+    neither end the command (`::`) nor start another property (`,`)."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 @main.command()

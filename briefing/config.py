@@ -140,6 +140,7 @@ def _check_layouts(config: Config) -> None:
     meeting is read (a name such as `../pack` would also put the PDFs outside output/)."""
     from .layouts import available_layouts, layout_roots
 
+    _check_layouts_folder(config)
     available = None
     for layout in config.build:
         if not _LAYOUT_NAME.match(layout):
@@ -151,6 +152,24 @@ def _check_layouts(config: Config) -> None:
         if layout not in available:
             raise BriefingError(f"layout `{layout}` not found; available layouts: "
                                 f"{', '.join(available) or 'none'}")
+
+
+def _check_layouts_folder(config: Config) -> None:
+    """A layouts folder inside the workspace is reached without symlinks: a committed
+    symlink must not move the layout root (briefing.toml may name any folder)."""
+    try:
+        relative = config.layouts.relative_to(config.workspace)
+    except ValueError:
+        return
+    if ".." in relative.parts:
+        return
+    folder = config.workspace
+    for part in relative.parts:
+        folder = folder / part
+        if folder.is_symlink():
+            raise BriefingError(f"{folder.relative_to(config.workspace)} is a symlink; the "
+                                "layouts folder must be a real folder in the workspace (to "
+                                "use layouts kept elsewhere, set `layouts` in briefing.toml)")
 
 
 def _check_values(config: Config) -> None:

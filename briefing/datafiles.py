@@ -17,10 +17,11 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic
-from .models import DataSet, MeetingFile
+from .models import MAX_CHART_VALUE, DataSet, MeetingFile
 from .yamlsource import YamlDocument
 
 MAX_CSV_BYTES = 1024 * 1024
+TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -36,6 +37,12 @@ def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Pat
                 problems.append(Diagnostic(shown, line, column,
                                            f"series `{name}` holds a value that is not a "
                                            "finite number (.nan or .inf); leave it empty instead"))
+            elif too_large := [i for i, v in enumerate(values)
+                               if v is not None and abs(v) > MAX_CHART_VALUE]:
+                line, column = document.locate_value(("data", index, "series", name,
+                                                      too_large[0]))
+                problems.append(Diagnostic(shown, line, column,
+                                           f"series `{name}` holds a value that {TOO_LARGE}"))
         if dataset.csv is None or dataset.series or dataset.categories:
             resolved.append(dataset)  # inline, or already reported as "not both"
             continue
@@ -193,6 +200,9 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                 if value is _NOT_A_NUMBER:
                     at(line, f"`{cell}` in column `{name}` is not a number; write digits "
                              "such as 1234 or 12.5, or leave the cell empty for no data")
+                    value = None
+                elif value is not None and abs(value) > MAX_CHART_VALUE:
+                    at(line, f"`{cell}` in column `{name}` {TOO_LARGE}")
                     value = None
                 values.append(value)
             categories.append(category)

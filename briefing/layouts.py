@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +64,16 @@ def chart_text_scale(roots: list[Path], layout: str) -> float:
     return DEFAULT_CHART_TEXT_SCALE
 
 
+def overridden_layouts(workspace_layouts: Path | None) -> list[Path]:
+    """The workspace's layout folders that take the place of a built-in one (e.g.
+    `layouts/pack`, or `layouts/base`, which every built-in layout extends)."""
+    if workspace_layouts is None or not workspace_layouts.is_dir() \
+            or workspace_layouts.resolve() == BUILTIN_LAYOUTS.resolve():
+        return []
+    return [workspace_layouts / folder.name for folder in sorted(BUILTIN_LAYOUTS.iterdir())
+            if folder.is_dir() and os.path.lexists(workspace_layouts / folder.name)]
+
+
 def available_layouts(roots: list[Path]) -> list[str]:
     names = set()
     for root in roots:
@@ -91,11 +102,159 @@ def svg_data_url(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def make_environment(roots: list[Path]):
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+class LayoutFileRefused(Exception):
+    """A layout template that the loader will not read: a symlink, or not a regular file."""
 
-    environment = Environment(
-        loader=FileSystemLoader([str(root) for root in roots]),
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path} {why}")
+        self.path = path
+        self.why = why
+
+
+def _read_layout_file(root: Path, pieces: list[str]) -> tuple[Path, str, float] | None:
+    """The file `root/pieces…` if it exists: never through a symlink, only a regular file,
+    so a template can never be read from outside its layout folder. None if it is absent."""
+    import stat
+
+    path = root
+    for index, piece in enumerate(pieces):
+        path = path / piece
+        try:
+            status = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as error:
+            raise LayoutFileRefused(path, f"cannot be read: {error.strerror}") from None
+        if stat.S_ISLNK(status.st_mode):
+            raise LayoutFileRefused(path, "is a symlink; layout files must be real files "
+                                          "inside the layout folder")
+        last = index == len(pieces) - 1
+        if not last and not stat.S_ISDIR(status.st_mode):
+            return None
+    if not stat.S_ISREG(status.st_mode):
+        raise LayoutFileRefused(path, "is not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:  # e.g. swapped for a symlink since it was looked at
+        raise LayoutFileRefused(path, f"cannot be read: {error.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise LayoutFileRefused(path, "is not a regular file")
+        data = handle.read()
+    try:
+        return path, data.decode("utf-8"), opened.st_mtime
+    except UnicodeDecodeError as error:
+        raise LayoutFileRefused(path, f"is not UTF-8 text (byte {error.start})") from None
+
+
+def _layout_loader_class():
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class LayoutLoader(BaseLoader):
+        """Templates from the layout roots only, first root first (see _read_layout_file)."""
+
+        def __init__(self, roots: list[Path], workspace: Path | None) -> None:
+            self.roots = [Path(root) for root in roots]
+            self.workspace = workspace
+
+        def get_source(self, environment, template):
+            pieces = split_template_path(template)  # refuses `..`
+            if not pieces or any("\\" in piece or "\0" in piece for piece in pieces):
+                raise TemplateNotFound(template)
+            for root in self.roots:
+                found = _read_layout_file(root, pieces)
+                if found is None:
+                    continue
+                path, source, mtime = found
+
+                def unchanged(path: Path = path, mtime: float = mtime) -> bool:
+                    try:
+                        return path.lstat().st_mtime == mtime
+                    except OSError:
+                        return False
+
+                return source, str(path), unchanged
+            raise TemplateNotFound(template)
+
+        def shown(self, filename: str | Path) -> str:
+            """A template file as the user knows it: relative to the workspace if inside it."""
+            path = Path(filename)
+            if self.workspace is not None:
+                try:
+                    return str(path.relative_to(self.workspace))
+                except ValueError:
+                    pass
+            return str(path)
+
+    return LayoutLoader
+
+
+class LayoutTooLarge(Exception):
+    """Arithmetic in a layout whose result would hang the render or exhaust its memory."""
+
+
+# A layout may not ask for more than this from `**` and `*`: without a bound, `{{ 9**9**9 }}`
+# or `{{ "x" * 10**10 }}` would hang or exhaust memory (even while the template compiles).
+_MOST_BITS = 100_000
+_MOST_ITEMS = 10_000_000
+
+
+def _sandbox_class():
+    import operator
+
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class LayoutEnvironment(ImmutableSandboxedEnvironment):
+        """Jinja's immutable sandbox: no Python internals, no changing data in place, and no
+        arithmetic that would hang or fill memory."""
+
+        intercepted_binops = frozenset({"**", "*"})
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.safe_attributes: dict[tuple[type, str], bool] = {}
+
+        def is_safe_attribute(self, obj, attr, value) -> bool:
+            # Jinja's answer depends only on the object's type and the attribute's name;
+            # asking once per pair takes most of the sandbox's cost off a pack.
+            key = (type(obj), attr)
+            safe = self.safe_attributes.get(key)
+            if safe is None:
+                safe = self.safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
+            return safe
+
+        def call_binop(self, context, op, left, right):
+            if op == "**" and _is_int(left) and _is_int(right) and right > 0 \
+                    and abs(left) > 1 and right * abs(left).bit_length() > _MOST_BITS:
+                raise LayoutTooLarge(f"{left} ** {right} is too large a number for a layout")
+            if op == "*":
+                if _is_int(left) and _is_int(right) \
+                        and abs(left).bit_length() + abs(right).bit_length() > _MOST_BITS:
+                    raise LayoutTooLarge("multiplying these makes too large a number for a "
+                                         "layout")
+                for count, other in ((left, right), (right, left)):
+                    if _is_int(count) and isinstance(other, (str, bytes, list, tuple)) \
+                            and count * len(other) > _MOST_ITEMS:
+                        raise LayoutTooLarge(f"repeating something {count} times makes too "
+                                            "large a value for a layout")
+            return {"**": operator.pow, "*": operator.mul}[op](left, right)
+
+    return LayoutEnvironment
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def make_environment(roots: list[Path], workspace: Path | None = None):
+    """A sandboxed Jinja environment whose templates come only from the layout roots."""
+    from jinja2 import StrictUndefined, select_autoescape
+
+    environment = _sandbox_class()(
+        loader=_layout_loader_class()(roots, workspace),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
@@ -107,26 +266,96 @@ def make_environment(roots: list[Path]):
 def render_html(environment, layout: str, content: MeetingFile, edition: str,
                 charts: list[Chart], paper: str, print_shop: bool = False,
                 carried: tuple[CarriedAction, ...] = (), follows: MeetingInfo | None = None) -> str:
-    """Fill the layout's template; meeting text is only ever passed in as data."""
+    """Fill the layout's template; meeting text is only ever passed in as data.
+
+    Anything wrong in a layout's templates is a BriefingError naming the template and line."""
     from jinja2 import TemplateNotFound
 
+    name = f"{layout}/layout.html"
     try:
-        template = environment.get_template(f"{layout}/layout.html")
-    except TemplateNotFound:
+        template = environment.get_template(name)
+    except TemplateNotFound as error:
+        if error.name != name:
+            raise template_error(environment, error) from None
         raise BriefingError(f"layout `{layout}` not found; available layouts: "
                             f"{', '.join(available_layouts(_roots(environment)))}") from None
+    except Exception as error:
+        raise template_error(environment, error) from None
     quotes_by_theme: dict[str | None, list[Quote]] = {}
     for quote in content.quotes:
         quotes_by_theme.setdefault(quote.theme, []).append(quote)
     sections = [ThemeSection(theme, tuple(quotes_by_theme.get(theme.id, ())))
                 for theme in content.themes]
-    return template.render(
-        meeting=content.meeting, marking=content.marking, content=content, edition=edition,
-        document_title=RULES[edition].document_title(content.meeting.title),
-        sections=sections, charts={chart.id: chart for chart in charts},
-        chart_list=charts, paper=paper, print_shop=print_shop, layout=layout,
-        carried=carried, follows=follows)
+    document_title = RULES[edition].document_title(content.meeting.title)
+    try:
+        return template.render(
+            meeting=content.meeting, marking=content.marking, content=content, edition=edition,
+            document_title=document_title, sections=sections,
+            charts={chart.id: chart for chart in charts}, chart_list=charts, paper=paper,
+            print_shop=print_shop, layout=layout, carried=carried, follows=follows)
+    except Exception as error:
+        raise template_error(environment, error) from None
+
+
+# What a layout receives (see render_html), for the message about an undefined name.
+LAYOUT_NAMES = ("meeting", "marking", "content", "edition", "document_title", "sections",
+                "charts", "chart_list", "paper", "print_shop", "layout", "carried", "follows")
+
+
+def template_error(environment, error: BaseException) -> BriefingError:
+    """`<template file>:<line>: <what went wrong>` for an error met while loading or filling
+    a layout; re-raises an error that did not come from a template (a bug of ours)."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2.sandbox import SecurityError
+
+    loader = environment.loader
+    if isinstance(error, TemplateSyntaxError) and error.filename:
+        where, line = error.filename, error.lineno
+    else:
+        where, line = _template_frame(error, loader.roots)
+    if where is None:
+        if isinstance(error, (LayoutFileRefused, TemplateNotFound)):
+            where, line = "", 0
+        else:
+            raise error
+    if isinstance(error, LayoutFileRefused):
+        message = f"{loader.shown(error.path)} {error.why}"
+    elif isinstance(error, TemplateSyntaxError):
+        message = f"template syntax error: {error.message}"
+    elif isinstance(error, TemplateNotFound):
+        message = (f"template `{error.name}` not found in the layout folders "
+                   f"({', '.join(loader.shown(root) for root in loader.roots)})")
+    elif isinstance(error, LayoutTooLarge):
+        message = f"not allowed in a layout: {error}"
+    elif isinstance(error, SecurityError):
+        message = (f"not allowed in a layout: {str(error).rstrip('.')}. Layouts run in a "
+                   "sandbox: they may show the meeting's data but not reach Python internals "
+                   "(names starting with `_`) or change data in place (use `namespace()`)")
+    elif isinstance(error, UndefinedError):
+        message = (f"{error.message}; a layout is given {', '.join(LAYOUT_NAMES)} "
+                   "(see the built-in layouts)")
+    else:
+        message = f"{type(error).__name__}: {error}"
+    if len(message) > 1000:
+        message = message[:999] + "…"
+    if not where:
+        return BriefingError(message)
+    return BriefingError(f"{loader.shown(where)}:{line}: {message}" if line
+                         else f"{loader.shown(where)}: {message}")
+
+
+def _template_frame(error: BaseException, roots: list[Path]) -> tuple[str | None, int]:
+    """The innermost template file and line in the error's traceback (Jinja rewrites its
+    frames to name the template source), or (None, 0)."""
+    found: tuple[str | None, int] = (None, 0)
+    traceback = error.__traceback__
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if any(Path(filename).is_relative_to(root) for root in roots):
+            found = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
 
 
 def _roots(environment) -> list[Path]:
-    return [Path(p) for p in environment.loader.searchpath]
+    return list(environment.loader.roots)

@@ -111,6 +111,9 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
             message = f"`{where}` should be one of {expected}; found {describe(value)}"
         elif kind == "greater_than_equal":
             message = f"`{where}` cannot be negative, found {describe(value)}"
+        elif kind == "less_than_equal":
+            message = (f"`{where}` is too large to chart (the limit is "
+                       f"{error['ctx']['le']:,}), found {describe(value)}")
         elif kind == "string_pattern_mismatch" and loc[-1] in _PATTERN_MEANS:
             message = f"`{where}` should be {_PATTERN_MEANS[loc[-1]]}; found {describe(value)}"
         elif kind == "string_too_short":

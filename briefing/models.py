@@ -28,7 +28,10 @@ def _iso_text_to_date(value: object) -> object:
 IsoDate = Annotated[dt.date, Strict(), BeforeValidator(_iso_text_to_date),
                     Field(json_schema_extra={"type": "string", "format": "date"})]
 Text = Annotated[str, Strict()]
-Count = Annotated[int, Strict(), Field(ge=0)]
+# The largest figure a chart can draw: beyond a float's range (about 1.8e308) axis limits and
+# totals overflow. A thousand million million is more than any figure in a pack.
+MAX_CHART_VALUE = 10**15
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_CHART_VALUE)]
 Number = Annotated[float, Strict()]
 Category = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), Strict()]
 

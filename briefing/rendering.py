@@ -28,7 +28,7 @@ class Renderer:
 
         self.config = config
         self.roots = layout_roots(config.layouts)
-        self.environment = make_environment(self.roots)
+        self.environment = make_environment(self.roots, config.workspace)
         self.charts = ChartCache(config.chart_cache, write=write_atomically)
         self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
 

@@ -29,6 +29,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
 # "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Half of a UTF-16 pair, which YAML's "\ud800" escape can write: not a character, so it
+# cannot be written into a PDF (a pair written as two escapes is two halves, never joined).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _STANDARD_SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -298,6 +301,12 @@ class _Builder:
             self.error(node, f"the text contains the control character "
                              f"U+{ord(control.group()):04X}, which cannot be printed; remove it")
             return None
+        if isinstance(value, str) and (half := _SURROGATE.search(value)):
+            self.error(node, f"the text contains U+{ord(half.group()):04X}, half of a UTF-16 "
+                             "surrogate pair, which is not a character and cannot be printed; "
+                             "write the character itself, or escape it whole as \\U0001F600 "
+                             "rather than \\ud83d\\ude00")
+            return None
         return value
 
 
@@ -308,7 +317,8 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"`{str(value).lower()}` (true/false)"
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        text = str(value)
+        return f"the number {text if len(text) <= 40 else text[:37] + '…'}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "…"
         return f"the text {shown!r}"
