@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
@@ -28,9 +28,9 @@ _COPY_HEADERS = {
 }
 
 
-def archive_sources(series: Series, edition: str,
-                    read: Any = Path.read_bytes) -> list[FileToAttach]:
-    """What the archive copy of this edition attaches, in a stable order, one file per name."""
+def archive_sources(series: Series, edition: str) -> list[FileToAttach]:
+    """What the archive copy of this edition attaches, in a stable order, one file per name:
+    made from the bytes that were read and checked, never from a file read again by name."""
     rules = RULES[edition]
     withholder = withholder_for(series.current.content, edition, series.internal_quotes)
     copies: list[FileToAttach] = []
@@ -46,19 +46,21 @@ def archive_sources(series: Series, edition: str,
         what = ("The meeting file this pack was built from" if is_current
                 else "An earlier meeting this one follows")
         if rules.notes and rules.all_quotes:
-            add(meeting.path.name, read(meeting.path), what)
+            if meeting.file is not None:
+                add(meeting.path.name, meeting.file.data, what)
         else:
             header = _COPY_HEADERS[edition].format(name=meeting.path.name)
             add(meeting.path.name, edition_yaml(meeting.document.data, edition, withholder, header),
                 f"{what} ({header[0].lower()}{header[1:]})")
+        data_files = dict(meeting.data_files)
         for dataset in meeting.content.data:
-            if dataset.csv is None:
+            if dataset.csv is None or dataset.csv not in data_files:
                 continue
             if not rules.all_quotes and not (is_current and dataset.source):
                 continue  # the public edition prints only this meeting's sourced charts
-            path = meeting.path.parent / dataset.csv
             title = withholder.text(dataset.title)
-            add(path.name, withheld_csv(read(path), withholder),
+            add(PurePosixPath(dataset.csv.replace("\\", "/")).name,
+                withheld_csv(data_files[dataset.csv].data, withholder),
                 f"Data file for the figure \u201c{title}\u201d")
     return copies
 

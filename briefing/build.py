@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .checking import find_meetings, read_meetings, shown
+from .checking import LOCK_NAME, find_meetings, output_name_problems, read_meetings, shown
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
-from .files import write_atomically
+from .files import is_inside, root_for, write_atomically
 from .freshness import (
     FileHasher,
     Fingerprint,
@@ -33,8 +34,6 @@ from .series import Series
 from .workers import WorkerPool, render_or_error
 
 log = logging.getLogger(__name__)
-
-LOCK_NAME = ".briefing.lock"
 
 
 @dataclass(frozen=True)
@@ -110,12 +109,17 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
     from .layouts import overridden_layouts
 
     report = BuildReport()
+    check_output_folders(config)
     for folder in overridden_layouts(config.layouts):
         log.warning("%s overrides the built-in layout", _in_workspace(folder, config))
     meeting_paths = find_meetings(config, paths)
     if not meeting_paths:
         log.warning("no meeting files in %s", shown(config.inputs, config))
-    jobs = [job for job in plan(config, meeting_paths) if in_shard(config, job)]
+    misnamed = output_name_problems(config, meeting_paths)
+    report.failed.extend((d.path, str(d)) for d in misnamed.values())
+    jobs = [job for job in plan(config, [p for p in meeting_paths if p not in misnamed])
+            if in_shard(config, job)]
+    jobs = [job for job in jobs if _output_folder_is_ours(config, job, report)]
     if not jobs:
         return report
     pool = _start_pool_early(config, jobs)
@@ -135,10 +139,10 @@ def _read_and_render(config: Config, jobs: list[Job], pool: WorkerPool | None,
     # Read everything, then write: every meeting is validated before the first PDF.
     for path, outcome in read_meetings(config, dict.fromkeys(job.meeting_path for job in jobs),
                                        public="public" in config.editions,
-                                       before_parsing=hasher.digest):
+                                       reads=hasher.reads):
         if isinstance(outcome, InputError):
             report.failed.extend((d.path, str(d)) for d in outcome.diagnostics)
-            report.warnings.extend(outcome.warnings)
+            _add_warnings(report, outcome.warnings)
             continue
         series, warnings = outcome
         if config.strict and warnings:  # each said once: as the failure it now is
@@ -146,7 +150,7 @@ def _read_and_render(config: Config, jobs: list[Job], pool: WorkerPool | None,
                                  for d in warnings)
             report.strict_failures += len(warnings)
             continue
-        report.warnings.extend(warnings)
+        _add_warnings(report, warnings)
         meetings[path] = series
     if not meetings:
         return
@@ -157,6 +161,40 @@ def _read_and_render(config: Config, jobs: list[Job], pool: WorkerPool | None,
         if config.validate:
             for output in [*report.built, *report.skipped]:
                 validate_output(config, output, report)
+
+
+def _add_warnings(report: BuildReport, warnings) -> None:
+    """Add warnings once each (a broken font warns with every meeting that reads it)."""
+    seen = set(report.warnings)
+    report.warnings.extend(w for w in dict.fromkeys(warnings) if w not in seen)
+
+
+def check_output_folders(config: Config) -> None:
+    """Refuse an output or cache folder that is written inside the workspace but leads (by a
+    symbolic link) out of it: a committed `output` link must not send PDFs anywhere. A folder
+    named outside the workspace (`-o /elsewhere`) is the user's own choice."""
+    for name, folder in (("output", config.output), ("cache", config.cache)):
+        if folder is None:
+            continue
+        root = root_for(folder, config.workspace)
+        if root == config.workspace and not is_inside(folder, config.workspace):
+            raise BriefingError(
+                f"the {name} folder {shown(folder, config)} is a symbolic link (or lies in "
+                "one) leading outside the workspace; remove the link, or name a folder "
+                "outside the workspace with -o")
+
+
+def _output_folder_is_ours(config: Config, job: Job, report: BuildReport) -> bool:
+    """A meeting's folder in the output folder must not be a link to somewhere else."""
+    folder = job.output.parent
+    if not os.path.lexists(folder) or (folder.is_dir() and not folder.is_symlink()
+                                       and is_inside(folder, config.output)):
+        return True
+    where = shown(config.output, config) + "/" + folder.name
+    if not any(what == where for what, _why in report.failed):
+        report.failed.append((where, f"{where} is not a folder of the output folder (a "
+                                     "symbolic link or a file); remove it and build again"))
+    return False
 
 
 def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
@@ -288,7 +326,9 @@ def output_lock(folder: Path) -> Iterator[None]:
     """Hold the output folder's lock: a second build in the same workspace waits its turn."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / LOCK_NAME, "a+b")  # noqa: SIM115 (held for the whole build)
+        # Never through a link: a planted `.briefing.lock` link must not open another file.
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        handle = open(os.open(folder / LOCK_NAME, flags, 0o666), "a+b")  # noqa: SIM115
     except OSError as error:
         raise BriefingError(f"cannot write to {folder}: {error.strerror}") from None
     with handle:

@@ -6,66 +6,108 @@ errors and warnings because both come through read_meetings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .config import Config
 from .errors import BriefingError, Diagnostic, InputError
+from .files import Reads
 from .series import Series, SeriesLoader, series_warnings
+from .yamlsource import MEETING_SUFFIXES
 
-MEETING_SUFFIXES = (".yaml", ".yml")
+LOCK_NAME = ".briefing.lock"  # in the output folder
 
 
 def find_meetings(config: Config, paths: list[Path] | None = None) -> list[Path]:
-    """The meeting files named, or every one under the inputs folder."""
+    """The meeting files named, or every one under the inputs folder (hidden files, whose
+    names start with `.`, are left out: editors and tools keep their own files there)."""
     if paths:
         return [Path(p) for p in paths]
     if not config.inputs.is_dir():
         raise BriefingError(f"no inputs folder at {config.inputs}; create it and put meeting "
                             "files in it, or name the files to build")
     return sorted(p for p in config.inputs.iterdir()
-                  if p.suffix in MEETING_SUFFIXES and p.is_file())
+                  if p.suffix in MEETING_SUFFIXES and not p.name.startswith(".") and p.is_file())
+
+
+def output_name_problems(config: Config, paths: list[Path]) -> dict[Path, Diagnostic]:
+    """An error for each meeting file whose PDFs would have no folder of their own in the
+    output folder: a name that is empty, only dots, or hidden (`.x.yaml`, which could meet
+    the lock file or the chart cache), or the same name as another meeting file's (`x.yml`
+    beside `x.yaml`, or `X.yaml`, which is the same folder on some systems)."""
+    problems: dict[Path, Diagnostic] = {}
+    first: dict[str, Path] = {}
+    out = shown(config.output, config)
+    for path in paths:
+        stem = path.stem
+        where = shown(path, config)
+        if stem == LOCK_NAME:
+            message = (f"its PDFs would go to {out}/{stem}, which is the build's lock file; "
+                       "rename the meeting file")
+        elif not stem.strip("."):
+            message = (f"the name `{path.name}` leaves no name for its output folder "
+                       f"({out}/{stem or '(empty)'} is not a folder of its own); rename the "
+                       "meeting file")
+        elif stem.startswith("."):
+            message = (f"its PDFs would go to the hidden folder {out}/{stem}, where briefing "
+                       "keeps its own files; rename the meeting file without the leading `.`")
+        else:
+            key = stem.casefold()
+            other = first.setdefault(key, path)
+            if other == path:
+                continue
+            message = (f"{shown(other, config)} and {where} would both write their PDFs to "
+                       f"{out}/{stem}; rename one of them")
+            problems.setdefault(other, Diagnostic(shown(other, config), 0, 0, message))
+        problems.setdefault(path, Diagnostic(where, 0, 0, message))
+    return problems
 
 
 def shown(path: Path, config: Config) -> str:
-    """The path as the user knows it: relative to the workspace where possible."""
-    try:
-        return str(path.resolve().relative_to(config.workspace))
-    except ValueError:
-        return str(path)
+    """The path as the user knows it: relative to the workspace where possible (a symbolic
+    link is named where it is, not where it leads)."""
+    for candidate in (Path(os.path.abspath(path)), path.resolve()):
+        if candidate.is_relative_to(config.workspace):
+            return str(candidate.relative_to(config.workspace))
+    return str(path)
 
 
-def covered_by_fonts(config: Config) -> frozenset[int]:
-    """The characters the fonts of the workspace's and the built-in layouts can draw."""
+def covered_by_fonts(config: Config) -> tuple[frozenset[int], list[Diagnostic]]:
+    """The characters the fonts of the workspace's and the built-in layouts can draw, and a
+    warning naming each font file that could not be read."""
     from .fontcheck import covered_characters, font_files
     from .layouts import layout_roots
 
-    return covered_characters(font_files(layout_roots(config.layouts)))
+    covered, unreadable = covered_characters(font_files(layout_roots(config.layouts)))
+    return covered, [Diagnostic(shown(font, config), 0, 0, f"{why}; its characters are not "
+                                "counted as printable", "warning")
+                     for font, why in unreadable]
 
 
 def read_meetings(config: Config, paths: Iterable[Path], *, public: bool,
-                  before_parsing: Callable[[Path], object] | None = None,
+                  reads: Reads | None = None,
                   ) -> Iterator[tuple[Path, tuple[Series, list[Diagnostic]] | InputError]]:
     """Each meeting with its follows chain and warnings, or the InputError that stops it.
 
-    `public`: also run the privacy check of what the public edition would print.
+    `public`: also run the privacy check of what the public edition would print. `reads`
+    keeps the bytes of every file read, for the build to hash and attach.
     """
     from .fontcheck import uncovered_characters
     from .privacy import check_privacy
 
-    loader = SeriesLoader(lambda path: shown(path, config), config.workspace)
+    loader = SeriesLoader(lambda path: shown(path, config), config.workspace, reads)
     covered = None
+    font_warnings: list[Diagnostic] = []
     for path in paths:
-        if before_parsing is not None:
-            before_parsing(path)
         try:
             series = loader.series(loader.load(path))
         except InputError as error:
             yield path, error
             continue
         if covered is None:
-            covered = covered_by_fonts(config)
-        warnings = [*series.current.warnings, *series_warnings(series),
+            covered, font_warnings = covered_by_fonts(config)
+        warnings = [*series.current.warnings, *series_warnings(series), *font_warnings,
                     *uncovered_characters(series.current, covered)]
         if public:
             warnings += check_privacy(series, config.workspace)
@@ -76,7 +118,7 @@ def check_files(config: Config, paths: list[Path] | None = None) -> tuple[list[D
     """Every error and warning in the files (their follows chains and what the public edition
     would print included), and how many files were checked."""
     meeting_paths = find_meetings(config, paths)
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = list(output_name_problems(config, meeting_paths).values())
     for _path, outcome in read_meetings(config, meeting_paths, public=True):
         if isinstance(outcome, InputError):
             diagnostics.extend([*outcome.diagnostics, *outcome.warnings])

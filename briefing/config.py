@@ -11,8 +11,10 @@ from typing import Any
 
 from .editions import EDITIONS
 from .errors import BriefingError, InputError
+from .files import read_file, why_unreadable
 
 CONFIG_FILE = "briefing.toml"
+MAX_CONFIG_BYTES = 1024 * 1024
 PAPER_SIZES = ("A4", "A5", "letter")
 
 
@@ -59,10 +61,12 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     workspace = Path(workspace).resolve()
     settings: dict[str, Any] = {}
     config_path = workspace / CONFIG_FILE
-    if config_path.is_file():
+    if os.path.lexists(config_path):
         try:
-            text = config_path.read_text(encoding="utf-8")
+            text = read_file(config_path, MAX_CONFIG_BYTES, inside=workspace).data.decode("utf-8")
             raw = tomllib.loads(text)
+        except OSError as error:
+            raise InputError.at(CONFIG_FILE, 0, why_unreadable(error, MAX_CONFIG_BYTES)) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise InputError.at(config_path, _toml_line(error), f"invalid TOML: {error}") from None
         table = raw.get("briefing", raw) if isinstance(raw.get("briefing"), dict) else raw

@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
-import stat
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic
+from .files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 from .models import MAX_CHART_VALUE, DataSet, MeetingFile
 from .yamlsource import YamlDocument
 
@@ -25,10 +25,17 @@ TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Path,
-                 shown: str) -> tuple[MeetingFile, list[Diagnostic]]:
-    """The meeting with every CSV-backed data entry filled in, and every problem found."""
+Reader = Callable[..., FileRead]  # files.read_file, or a build's files.Reads
+
+
+def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Path, shown: str,
+                 read: Reader = read_file,
+                 ) -> tuple[MeetingFile, list[Diagnostic], dict[str, FileRead]]:
+    """The meeting with every CSV-backed data entry filled in, every problem found, and the
+    CSV files as read (by `csv:` value): the very bytes checked are the ones an archive
+    copy carries."""
     problems: list[Diagnostic] = []
+    reads: dict[str, FileRead] = {}
     resolved: list[DataSet] = []
     for index, dataset in enumerate(content.data):
         for name, values in dataset.series.items():
@@ -47,13 +54,13 @@ def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Pat
             resolved.append(dataset)  # inline, or already reported as "not both"
             continue
         line, column = document.locate_value(("data", index, "csv"))
-        found = _read_csv_entry(dataset.csv, meeting_path, shown, line, column, problems)
+        found = _read_csv_entry(dataset.csv, meeting_path, shown, line, column, problems, read)
         if found is None:
             resolved.append(dataset)
             continue
-        categories, series = found
+        (categories, series), reads[dataset.csv] = found
         resolved.append(dataset.model_copy(update={"categories": categories, "series": series}))
-    return content.model_copy(update={"data": resolved}), problems
+    return content.model_copy(update={"data": resolved}), problems, reads
 
 
 def csv_path(csv_name: str, meeting_path: Path) -> Path | None:
@@ -67,7 +74,7 @@ def csv_path(csv_name: str, meeting_path: Path) -> Path | None:
 
 
 def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, column: int,
-                    problems: list[Diagnostic]):
+                    problems: list[Diagnostic], read: Reader):
     def at_key(message: str) -> None:
         problems.append(Diagnostic(shown, line, column, message))
 
@@ -80,7 +87,13 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
     if shown_csv.startswith("./"):
         shown_csv = shown_csv[2:]
     try:
-        raw = read_regular_file(target, MAX_CSV_BYTES)
+        # Read from the path that was checked (never the raw name), and only inside the
+        # meeting file's folder: a symbolic link swapped in meanwhile is refused too.
+        file = read(target, MAX_CSV_BYTES, inside=meeting_path.parent)
+    except OutsideFolder:
+        at_key(f"`csv: {csv_name}` leads outside this meeting file's folder (by a symbolic "
+               "link); name a CSV file inside it")
+        return None
     except FileNotFoundError:
         at_key(f"CSV file `{csv_name}` not found (looked for {shown_csv})")
         return None
@@ -98,45 +111,9 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
     except OSError as error:
         at_key(f"cannot read CSV file `{csv_name}`: {error.strerror}")
         return None
-    found, csv_problems = parse_csv(raw, shown_csv)
+    found, csv_problems = parse_csv(file.data, shown_csv)
     problems.extend(csv_problems)
-    return found if not csv_problems else None
-
-
-class NotRegularFile(OSError):
-    """The path is a pipe, device or socket: reading it could block or never end."""
-
-
-class FileTooLarge(OSError):
-    """The file is over the size limit (known from its metadata, before reading)."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(f"{size} bytes")
-        self.size = size
-
-
-def read_regular_file(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, its type and size checked (stat) before a byte is read.
-
-    Opened non-blocking and checked again on the open file, so a file swapped for a pipe
-    between the two checks still cannot stall the build; never reads more than `limit` + 1.
-    """
-    status = os.stat(path)
-    if stat.S_ISDIR(status.st_mode):
-        raise IsADirectoryError(path)
-    if not stat.S_ISREG(status.st_mode):
-        raise NotRegularFile(path)
-    if status.st_size > limit:
-        raise FileTooLarge(status.st_size)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    with open(os.open(path, flags), "rb") as stream:
-        status = os.fstat(stream.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            raise NotRegularFile(path)
-        raw = stream.read(limit + 1)
-    if len(raw) > limit:  # grew since the check
-        raise FileTooLarge(len(raw))
-    return raw
+    return (found, file) if not csv_problems else None
 
 
 def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[float | None]]]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import Diagnostic
+from .files import OutsideFolder, read_file, why_unreadable
 from .meetings import Meeting
 
 FONT_SUFFIXES = (".ttf", ".otf")
@@ -26,30 +26,62 @@ _NOT_PRINTED = {"id", "theme", "follows", "csv", "consent", "status", "kind", "l
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 
-def font_files(roots: list[Path]) -> list[Path]:
-    """The fonts a build may use: every TTF/OTF in a `fonts` folder of a layout root."""
+MAX_FONT_BYTES = 50 * 1024 * 1024
+
+
+def font_files(roots: list[Path]) -> list[tuple[Path, Path]]:
+    """The fonts a build may use: every TTF/OTF in a `fonts` folder of a layout root, each
+    with its root (the folder it must resolve inside)."""
     found = []
     for root in roots:
         for folder in sorted(root.glob("*/fonts")):
-            found.extend(sorted(p for p in folder.iterdir() if p.suffix.lower() in FONT_SUFFIXES))
+            found.extend((root, p) for p in sorted(folder.iterdir())
+                         if p.suffix.lower() in FONT_SUFFIXES)
     return found
 
 
-def covered_characters(fonts: list[Path]) -> frozenset[int]:
-    """Every code point at least one of the fonts maps to a glyph."""
+def covered_characters(fonts: list[tuple[Path, Path]],
+                       ) -> tuple[frozenset[int], list[tuple[Path, str]]]:
+    """Every code point at least one of the fonts maps to a glyph, and the fonts that could
+    not be read (each with why): a broken font, a pipe or a link out of its layout folder is
+    left out with a reason, never a traceback or a hang."""
     covered: set[int] = set()
-    for font in fonts:
-        stat = font.stat()
-        covered |= _cmap(font, stat.st_size, stat.st_mtime_ns)
-    return frozenset(covered)
+    unreadable: list[tuple[Path, str]] = []
+    for root, font in fonts:
+        try:
+            file = read_file(font, MAX_FONT_BYTES, inside=root)
+        except OutsideFolder:
+            unreadable.append((font, "leads outside its layout folder (by a symbolic link); "
+                                     "it is not read"))
+            continue
+        except OSError as error:
+            unreadable.append((font, why_unreadable(error, MAX_FONT_BYTES)))
+            continue
+        key = (file.path, file.signature)
+        if key not in _CMAPS:
+            _CMAPS[key] = _cmap(file.data)
+        if _CMAPS[key] is None:
+            unreadable.append((font, "is not a font file that can be read (TrueType or "
+                                     "OpenType with a character map); replace or remove it"))
+            continue
+        covered |= _CMAPS[key]
+    return frozenset(covered), unreadable
 
 
-@lru_cache(maxsize=64)
-def _cmap(path: Path, size: int, mtime: int) -> frozenset[int]:
+_CMAPS: dict[tuple[Path, tuple[int, int, int]], frozenset[int] | None] = {}
+
+
+def _cmap(data: bytes) -> frozenset[int] | None:
+    """The code points a font maps, or None if the bytes are not a readable font."""
+    import io
+
     from fontTools.ttLib import TTFont
 
-    with TTFont(path, lazy=True) as font:
-        return frozenset(font["cmap"].getBestCmap() or ())
+    try:
+        with TTFont(io.BytesIO(data), lazy=True) as font:
+            return frozenset(font["cmap"].getBestCmap() or ())
+    except Exception:  # fontTools raises many types for a broken file  # noqa: BLE001
+        return None
 
 
 def _printed_text(data: Any, key_path: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -79,8 +111,9 @@ def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diag
                    and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES]
         if not missing:
             continue
-        if lines is None:
-            lines = meeting.path.read_text(encoding="utf-8-sig").splitlines()
+        if lines is None:  # the bytes that were parsed, not the file read again
+            raw = meeting.file.data if meeting.file is not None else b""
+            lines = raw.decode("utf-8-sig").splitlines()
         start_line, start_column = meeting.document.locate_value(key_path)
         found = []
         for ch in missing:

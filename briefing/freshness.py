@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .files import Reads, read_file, real_path
 from .series import Series
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
     `@import` or `url()`), followed to the end: so editing `pack/layout.html` makes
     `large-print`, which extends it, stale too. Names carry the root's place in the search
     order (0 = the workspace's own folder when it has one), so a workspace file that starts
-    to shadow a built-in one changes the hash. Editor backups and hidden files are left out.
+    to shadow a built-in one changes the hash. Editor backups, hidden files and links leading
+    out of the root are left out.
     """
     roots = list(roots)
     folders = ["base", layout]
@@ -66,7 +68,8 @@ def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
                 relative = path.relative_to(root)
                 if (path.is_file() and not any(part.startswith(".") for part in relative.parts)
                         and not path.name.endswith(_IGNORED_SUFFIXES)
-                        and "__pycache__" not in relative.parts):
+                        and "__pycache__" not in relative.parts
+                        and real_path(path).is_relative_to(root)):  # never read out of it
                     files.append((f"layouts[{index}]/{relative.as_posix()}", path))
                     if path.suffix in _TEMPLATE_SUFFIXES:
                         folders.extend(_named_folders(path, roots) - seen)
@@ -74,14 +77,15 @@ def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
 
 
 _TEMPLATE_SUFFIXES = (".html", ".css")
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 # A quoted or url()'d path whose first part is a folder: "pack/layout.html", url(base/x.ttf).
 _FOLDER_REFERENCE = re.compile(r"""["'(]\s*([A-Za-z0-9][\w.-]*)/""")
 
 
 def _named_folders(path: Path, roots: list[Path]) -> set[str]:
     """The layout folders a template or stylesheet names (those that exist in some root)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+    try:  # a regular file of bounded size (its real path was checked by the caller)
+        text = read_file(path, MAX_TEMPLATE_BYTES).data.decode("utf-8", errors="replace")
     except OSError:
         return set()
     return {name for name in _FOLDER_REFERENCE.findall(text)
@@ -114,23 +118,27 @@ def code_fingerprint() -> str:
 class FileHasher:
     """SHA-256 of files, each read once per build, remembering what each file looked like.
 
-    `changed_since_hashed` lets a build notice a file saved while it was rendering, so it never
-    records a hash for bytes it did not render.
+    A file the build has already read (a meeting or CSV file, in `reads`) is hashed from
+    those very bytes, not read again. `changed_since_hashed` lets a build notice a file saved
+    while it was rendering, so it never records a hash for bytes it did not render.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reads: Reads | None = None) -> None:
+        self.reads = reads if reads is not None else Reads()
         self._digests: dict[Path, tuple[tuple[int, int, int] | None, str]] = {}
 
     def digest(self, path: Path) -> str:
-        path = Path(os.path.abspath(path))
+        path = real_path(path)
         if path not in self._digests:
-            self._digests[path] = self._read(path)
+            read = self.reads.get(path)
+            self._digests[path] = ((read.signature, read.sha256) if read is not None
+                                   else self._read(path))
         return self._digests[path][1]
 
     def changed_since_hashed(self, paths: Iterable[Path]) -> list[Path]:
         changed = []
         for path in paths:
-            path = Path(os.path.abspath(path))
+            path = real_path(path)
             if path in self._digests and _signature(path) != self._digests[path][0]:
                 changed.append(path)
         return changed

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from .charts import Chart
 from .editions import RULES
 from .errors import BriefingError
+from .files import read_file, why_unreadable
 from .models import MeetingFile, MeetingInfo, Quote, Theme
 from .textformat import markdown_to_html
 
@@ -38,6 +39,7 @@ def layout_roots(workspace_layouts: Path | None) -> list[Path]:
 
 
 LAYOUT_SETTINGS = "layout.toml"
+MAX_LAYOUT_FILE_BYTES = 50 * 1024 * 1024  # any file a layout serves: CSS, fonts, images
 # Charts are stretched to the column: at 1.25 their smallest text (9pt) prints at about 12pt,
 # the house minimum for text in the pack.
 DEFAULT_CHART_TEXT_SCALE = 1.25
@@ -50,11 +52,15 @@ def chart_text_scale(roots: list[Path], layout: str) -> float:
 
     for root in roots:
         settings_file = root / layout / LAYOUT_SETTINGS
-        if not settings_file.is_file():
+        if not os.path.lexists(settings_file):
             continue
         try:
-            settings = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+            raw = read_file(settings_file, MAX_LAYOUT_FILE_BYTES, inside=root).data
+            settings = tomllib.loads(raw.decode("utf-8"))
+        except OSError as error:
+            raise BriefingError(f"{settings_file}: cannot read layout settings: "
+                                f"{why_unreadable(error, MAX_LAYOUT_FILE_BYTES)}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise BriefingError(f"{settings_file}: cannot read layout settings: {error}") from None
         scale = settings.get("chart_text_scale", DEFAULT_CHART_TEXT_SCALE)
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.5 <= scale <= 3:

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .datafiles import resolve_data
+from .datafiles import Reader, resolve_data
 from .errors import Diagnostic, InputError
+from .files import FileRead, read_file
 from .models import MeetingFile, _iso_text_to_date
 from .yamlsource import KeyPath, YamlDocument, describe, read_yaml
 
@@ -26,6 +27,13 @@ class Meeting:
     content: MeetingFile
     document: YamlDocument = field(repr=False, compare=False)
     warnings: tuple[Diagnostic, ...] = ()
+    # Its CSV data files as read and checked, by `csv:` value.
+    data_files: tuple[tuple[str, FileRead], ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def file(self) -> FileRead | None:
+        """The meeting file's bytes as read and checked."""
+        return self.document.file
 
     @property
     def stem(self) -> str:
@@ -35,11 +43,16 @@ class Meeting:
         return self.document.locate(key_path)[0]
 
 
-def load_meeting(path: Path | str, shown_path: str | None = None) -> Meeting:
-    """Read, parse and validate one meeting file; raise InputError listing every problem."""
+def load_meeting(path: Path | str, shown_path: str | None = None, *, read: Reader = read_file,
+                 inside: Path | None = None) -> Meeting:
+    """Read, parse and validate one meeting file; raise InputError listing every problem.
+
+    `inside`: the folder the file's real path must lie in (the workspace); `read` reads each
+    file (files.read_file, or a build's files.Reads, so each file is read once per build).
+    """
     path = Path(path)
     shown = shown_path or str(path)
-    document = read_yaml(path, shown)
+    document = read_yaml(path, shown, read=read, inside=inside)
     errors, warnings = _check_references(document.data, document, shown)
     try:
         content = MeetingFile.model_validate(document.data)
@@ -50,11 +63,11 @@ def load_meeting(path: Path | str, shown_path: str | None = None) -> Meeting:
         raise InputError(document.problems + [d for d in found
                                               if (d.line, d.column) not in explained] + errors,
                          warnings) from None
-    content, data_errors = resolve_data(content, document, path, shown)
+    content, data_errors, data_files = resolve_data(content, document, path, shown, read)
     errors += data_errors
     if errors or document.problems:
         raise InputError(document.problems + errors, warnings)
-    return Meeting(path, shown, content, document, tuple(warnings))
+    return Meeting(path, shown, content, document, tuple(warnings), tuple(data_files.items()))
 
 
 # --- pydantic errors, in words an officer can act on -------------------------------------

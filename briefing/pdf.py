@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .errors import BriefingError
-from .layouts import VIRTUAL_BASE
+from .files import read_file, why_unreadable
+from .layouts import MAX_LAYOUT_FILE_BYTES, VIRTUAL_BASE
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +42,24 @@ def _fetcher_class():
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            candidate = self.local_file(url)
-            if candidate is not None:
-                return URLFetcherResponse(url, candidate.read_bytes(),
-                                          {"Content-Type": _mime_type(candidate)})
+            found = self.local_file(url)
+            if found is not None:
+                root, candidate = found
+                try:  # read once, by its real path, inside its layout folder
+                    data = read_file(candidate, MAX_LAYOUT_FILE_BYTES, inside=root).data
+                except OSError as error:
+                    log.warning("refused to fetch %s: %s", url[:200],
+                                why_unreadable(error, MAX_LAYOUT_FILE_BYTES))
+                    self.refused.append(url)
+                    raise ForbiddenResource(url) from None
+                return URLFetcherResponse(url, data, {"Content-Type": _mime_type(candidate)})
             self.refused.append(url)
             log.warning("refused to fetch %s: only layout files and data: URLs are allowed",
                         url[:200])
             raise ForbiddenResource(url)
 
-        def local_file(self, url: str) -> Path | None:
-            """The file under a layout root that a virtual-base URL names, or None.
+        def local_file(self, url: str) -> tuple[Path, Path] | None:
+            """The layout root and the file under it that a virtual-base URL names, or None.
 
             The path is percent-decoded first and then resolved (following symlinks), so
             `..`, `%2e%2e`, absolute paths and symlinks can never leave the roots.
@@ -65,7 +73,7 @@ def _fetcher_class():
                 try:
                     candidate = (root / relative).resolve()
                     if candidate.is_relative_to(root) and candidate.is_file():
-                        return candidate
+                        return root, candidate
                 except (OSError, ValueError):
                     return None
             return None

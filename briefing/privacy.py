@@ -13,6 +13,7 @@ not repeat the value they found (CI logs may be public): they give its kind and 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from typing import Any
 
 from .editions import carried_strings, quote_pattern
 from .errors import Diagnostic, InputError
+from .files import read_file, why_unreadable
 from .meetings import Meeting
 from .series import Series
 from .textfold import fold, folded
 
 PRIVATE_NAMES_FILE = "private-names.txt"
+MAX_NAMES_BYTES = 1024 * 1024
 SMALL_COUNT = 5  # counts of residents from 1 to SMALL_COUNT - 1 can identify people
 
 # An address is found from each `@` outwards (never by trying every start of a long word,
@@ -116,12 +119,16 @@ DETECTORS: tuple[Detector, ...] = (
 def read_private_names(workspace: Path) -> list[str]:
     """Names never to publish: one a line in private-names.txt, `#` starts a comment."""
     path = workspace / PRIVATE_NAMES_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError.at(path, 0, f"cannot read the list of private names: {error}") from None
+        text = read_file(path, MAX_NAMES_BYTES, inside=workspace).data.decode("utf-8-sig")
+    except OSError as error:
+        raise InputError.at(PRIVATE_NAMES_FILE, 0, "cannot read the list of private names: "
+                            f"{why_unreadable(error, MAX_NAMES_BYTES)}") from None
+    except UnicodeDecodeError as error:
+        raise InputError.at(PRIVATE_NAMES_FILE, 0, "cannot read the list of private names: "
+                            f"it is not UTF-8 (at byte {error.start}); save it as UTF-8") from None
     names = []
     for line in text.splitlines():
         name = line.split("#", 1)[0].strip()
@@ -185,7 +192,7 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
             line, column = meeting.document.locate(key_path)
         else:
             if meeting.path not in files:
-                files[meeting.path] = _file_lines(meeting.path)
+                files[meeting.path] = _file_lines(meeting)
             line, column = _position(meeting, files[meeting.path], key_path, text, start)
         warnings.add(Diagnostic(meeting.shown_path, line, column, message, "warning"))
 
@@ -227,10 +234,13 @@ def _dotted(key_path: tuple[Any, ...]) -> str:
     return text
 
 
-def _file_lines(path: Path) -> tuple[str, ...]:
+def _file_lines(meeting: Meeting) -> tuple[str, ...]:
+    """The meeting file's lines as read and parsed (the file is not read again)."""
+    if meeting.file is None:
+        return ()
     try:
-        return tuple(path.read_text(encoding="utf-8-sig").splitlines())
-    except (OSError, UnicodeDecodeError):
+        return tuple(meeting.file.data.decode("utf-8-sig").splitlines())
+    except UnicodeDecodeError:
         return ()
 
 

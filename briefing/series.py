@@ -9,13 +9,23 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import Diagnostic, InputError
+from .files import FileRead, Reads, read_file, root_for
 from .meetings import Meeting, is_overdue, load_meeting
 from .models import Action, MeetingInfo, Quote
+from .yamlsource import MEETING_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 FOLLOWS = ("meeting", "follows")
-MEETING_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file a pack is made from: the name it is known by, its bytes, what it is."""
+
+    name: str
+    file: FileRead
+    description: str
 
 
 @dataclass(frozen=True)
@@ -62,18 +72,27 @@ class Series:
         return self.meetings[-2] if len(self.meetings) > 1 else None
 
     def source_files(self) -> list[tuple[Path, str]]:
-        """Every file the pack is made from, with what it is: this meeting's file, then the
-        meetings it follows, each followed by its CSV data files (for freshness hashes and
-        for the files an archive copy carries)."""
-        files: dict[Path, str] = {}
+        """Every file the pack is made from (by real path), with what it is: this meeting's
+        file, then the meetings it follows, each followed by its CSV data files (for
+        freshness hashes)."""
+        return [(source.file.path, source.description) for source in self.sources()]
+
+    def sources(self) -> list[SourceFile]:
+        """The files the pack is made from, as read and checked: what an archive copy
+        carries, byte for byte (no file is read again by name)."""
+        found: dict[Path, SourceFile] = {}
         for meeting in reversed(self.meetings):
-            files.setdefault(meeting.path, "The meeting file this pack was built from"
-                             if meeting is self.current else "An earlier meeting this one follows")
-            for dataset in meeting.content.data:
-                if dataset.csv is not None:
-                    files.setdefault(meeting.path.parent / dataset.csv,
-                                     f"Data file for the figure \u201c{dataset.title}\u201d")
-        return list(files.items())
+            if meeting.file is not None:
+                found.setdefault(meeting.file.path, SourceFile(
+                    meeting.path.name, meeting.file,
+                    "The meeting file this pack was built from" if meeting is self.current
+                    else "An earlier meeting this one follows"))
+            titles = {dataset.csv: dataset.title for dataset in meeting.content.data}
+            for csv, file in meeting.data_files:
+                found.setdefault(file.path, SourceFile(
+                    PurePosixPath(csv.replace("\\", "/")).name, file,
+                    f"Data file for the figure \u201c{titles.get(csv, csv)}\u201d"))
+        return list(found.values())
 
     @property
     def internal_quotes(self) -> tuple[Quote, ...]:
@@ -112,17 +131,24 @@ def merge_actions(older: dict[str, Action], newer: list[Action]) -> dict[str, Ac
 class SeriesLoader:
     """Loads meetings and their `follows` chains, each file parsed at most once per build."""
 
-    def __init__(self, shown: Callable[[Path], str] = str, workspace: Path | None = None) -> None:
+    def __init__(self, shown: Callable[[Path], str] = str, workspace: Path | None = None,
+                 reads: Reads | None = None) -> None:
         self.shown = shown
         self.workspace = workspace.resolve() if workspace is not None else None
+        self.read = reads if reads is not None else read_file
         self._meetings: dict[Path, Meeting | InputError] = {}
         self._series: dict[Path, Series | InputError] = {}
 
     def load(self, path: Path | str) -> Meeting:
-        """One meeting file, validated (raises InputError); cached by its resolved path."""
+        """One meeting file, validated (raises InputError); cached by its resolved path.
+
+        A file written inside the workspace must resolve inside it: a symbolic link out of
+        it is refused unread."""
         path = Path(path)
+        inside = root_for(path, self.workspace) if self.workspace is not None else None
         return _remembered(self._meetings, path.resolve(),
-                           lambda: load_meeting(path, self.shown(path)))
+                           lambda: load_meeting(path, self.shown(path), read=self.read,
+                                                inside=inside))
 
     def series(self, meeting: Meeting) -> Series:
         """The meeting's series; InputError names the file and line of a broken `follows`."""

@@ -10,6 +10,7 @@ error messages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, InputError
+from .files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
@@ -115,6 +117,7 @@ class YamlDocument:
     key_lines: dict[KeyPath, Location] = field(default_factory=dict)
     value_lines: dict[KeyPath, Location] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)  # e.g. duplicate keys; data kept
+    file: FileRead | None = field(default=None, repr=False)  # the bytes parsed, when read
 
     def locate(self, key_path: KeyPath) -> Location:
         """The position of a key (or list item), falling back to its nearest parent."""
@@ -139,14 +142,24 @@ def _mark(node: yaml.Node) -> Location:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def read_yaml(path: Path, display_path: str | None = None) -> YamlDocument:
-    """Read and parse one YAML file; every problem becomes an InputError naming the line."""
-    # datafiles imports this module (for YamlDocument), so its reader is imported here.
-    from .datafiles import FileTooLarge, NotRegularFile, read_regular_file
+MEETING_SUFFIXES = (".yaml", ".yml")
 
+
+def read_yaml(path: Path, display_path: str | None = None, *, read: Callable[..., FileRead] = read_file,
+              inside: Path | None = None) -> YamlDocument:
+    """Read and parse one YAML file; every problem becomes an InputError naming the line.
+
+    With `inside`, the file's real path must lie in that folder. Its real path must end in
+    .yaml or .yml too: a link to any other file is refused unread, so no message ever quotes
+    a file that is not a meeting file.
+    """
     shown = display_path or str(path)
     try:
-        raw = read_regular_file(path, MAX_FILE_BYTES)
+        file = read(path, MAX_FILE_BYTES, inside=inside)
+    except OutsideFolder:
+        raise InputError.at(shown, 0, "leads outside the workspace (by `..` or a symbolic "
+                                      "link), so it is not read; meeting files must be inside "
+                                      "the workspace") from None
     except FileNotFoundError:
         raise InputError.at(shown, 0, "file not found") from None
     except IsADirectoryError:
@@ -161,7 +174,13 @@ def read_yaml(path: Path, display_path: str | None = None) -> YamlDocument:
             "Move large tables into CSV data files.") from None
     except OSError as error:
         raise InputError.at(shown, 0, f"cannot read the file: {error.strerror}") from None
-    return parse_yaml(raw, path, shown)
+    if (Path(path).suffix.lower() in MEETING_SUFFIXES
+            and file.path.suffix.lower() not in MEETING_SUFFIXES):
+        raise InputError.at(shown, 0, "is a symbolic link to a file that is not a .yaml "
+                                      "meeting file, so it is not read")
+    document = parse_yaml(file.data, path, shown)
+    document.file = file
+    return document
 
 
 def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
