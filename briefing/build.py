@@ -31,6 +31,7 @@ from .freshness import (
 )
 from .rendering import Renderer
 from .series import Series
+from .signing import signing_key
 from .workers import WorkerPool, render_or_error
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
     from .layouts import layout_roots
 
     roots = layout_roots(config.layouts)
+    key = signing_key(config.workspace)
     settings = {"briefing": code_fingerprint(), "options": config.options_fingerprint()}
     todo = []
     for job in jobs:
@@ -213,7 +215,7 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
         current = fingerprint(hasher, named + layout_files(roots, job.layout),
                               {**settings, "layout": job.layout, "edition": job.edition})
         record = read_record(job.output)
-        if not config.force and is_fresh(job.output, current, record):
+        if not config.force and is_fresh(job.output, current, record, key):
             report.skipped.append(job.output)
             log.info("up to date  %s", shown(job.output, config))
             continue
@@ -258,7 +260,8 @@ def _write_results(config: Config, results: Iterator[Result], report: BuildRepor
                 log.warning("%s changed while %s was building; it will be rebuilt next time",
                             shown(changed[0], config), name)
             else:
-                write_atomically(record_path(job.output), record_bytes(current, outcome))
+                write_atomically(record_path(job.output),
+                                 record_bytes(current, outcome, signing_key(config.workspace)))
             report.built.append(job.output)
             log.info("built       %s (%.1f s)", name, seconds)
         else:

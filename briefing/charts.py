@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .models import DataSet, MeetingFile
+from .signing import sign, verify
 
 log = logging.getLogger(__name__)
 
@@ -197,13 +198,15 @@ def data_table(dataset: DataSet) -> tuple[tuple[str, ...], tuple[tuple[str, ...]
 class ChartCache:
     """SVGs by the hash of their inputs and style: in memory for the process, on disk across builds.
 
-    `folder` (from Config) keeps drawn SVGs between builds; `write` is files.write_atomically,
-    passed in by the Renderer, so a cache file is never seen half-written. Without a folder
-    the cache lives in memory only.
+    `folder` (from Config) keeps drawn SVGs between builds, each with a record of its hash
+    signed with `key`; `write` is files.write_atomically, passed in by the Renderer, so a
+    cache file is never seen half-written. Without a folder and a key the cache lives in
+    memory only.
     """
 
     folder: Path | None = None
     write: Callable[[Path, bytes], None] | None = None
+    key: bytes | None = None  # signs each stored chart's record (signing.py)
     drawn: int = 0
     reused: int = 0
     _memory: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -213,13 +216,10 @@ class ChartCache:
         if key in self._memory:
             self.reused += 1
             return self._memory[key]
-        stored = self.folder / f"{key}.svg" if self.folder is not None else None
+        stored = self.folder / f"{key}.svg" if self.folder is not None and self.key else None
         if stored is not None:
-            try:
-                data = stored.read_bytes()
-            except OSError:
-                data = b""
-            if data.startswith(b"<?xml") and data.rstrip().endswith(b"</svg>"):
+            data = self._stored(key, stored)
+            if data is not None:
                 self.reused += 1
                 self._memory[key] = data
                 log.debug("chart %s: reused %s", dataset.id, stored.name)
@@ -229,12 +229,41 @@ class ChartCache:
         self._memory[key] = data
         log.debug("chart %s: drawn", dataset.id)
         if stored is not None and self.write is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            record = json.dumps({"sha256": digest,
+                                 "signature": sign(self.key, "chart", key, digest)})
             try:
                 self.write(stored, data)
+                self.write(_record_of(stored), record.encode() + b"\n")
             except OSError as error:
                 log.warning("could not save chart %s to the cache %s: %s", dataset.id,
                             self.folder, error.strerror or error)
         return data
+
+
+    def _stored(self, key: str, stored: Path) -> bytes | None:
+        """A cached SVG, only if its bytes hash to what its signed record says: a chart
+        planted in the cache folder is drawn afresh, never printed."""
+        from .files import read_file
+
+        try:
+            data = read_file(stored, MAX_CACHED_BYTES, inside=self.folder).data
+            record = json.loads(read_file(_record_of(stored), 4096, inside=self.folder).data)
+        except (OSError, ValueError):
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        if (isinstance(record, dict) and record.get("sha256") == digest
+                and verify(self.key, record.get("signature"), "chart", key, digest)):
+            return data
+        log.debug("chart cache: %s does not match its record; drawing it again", stored.name)
+        return None
+
+
+MAX_CACHED_BYTES = 20 * 1024 * 1024
+
+
+def _record_of(stored: Path) -> Path:
+    return stored.with_suffix(".json")
 
 
 def chart_key(dataset: DataSet, font_path: Path | None, text_scale: float = 1.0) -> str:

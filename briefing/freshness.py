@@ -4,7 +4,8 @@ Freshness is by content, never by modification time, so it holds on a fresh clon
 is up to date when the hash of its inputs (meeting file, followed files, data files, layout
 and font files, package version, build options) equals the hash recorded beside it when it
 was built, and the PDF itself is still the one that was written. The record is a small JSON
-file next to the PDF: `output/<meeting>/.<layout>-<edition>.pdf.inputs.json`.
+file next to the PDF: `output/<meeting>/.<layout>-<edition>.pdf.inputs.json`, signed with a
+key kept outside the workspace (signing.py), so a record from anywhere else is not trusted.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from pathlib import Path
 
 from .files import Reads, read_file, real_path
 from .series import Series
+from .signing import sign, verify
 
 log = logging.getLogger(__name__)
 
 RECORD_SUFFIX = ".inputs.json"
+MAX_RECORD_BYTES = 1024 * 1024
+MAX_PDF_BYTES = 1024 * 1024 * 1024
 _MISSING = "missing"
 _NOT_A_FILE = "not a regular file"
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
@@ -222,25 +226,32 @@ def record_path(output: Path) -> Path:
 
 def read_record(output: Path) -> dict | None:
     try:
-        record = json.loads(record_path(output).read_text(encoding="utf-8"))
+        data = read_file(record_path(output), MAX_RECORD_BYTES).data
+        record = json.loads(data.decode("utf-8"))
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
 
 
-def is_fresh(output: Path, current: Fingerprint, record: dict | None) -> bool:
-    """Fresh: same inputs hash, and the PDF on disk is the very one that was recorded."""
+def is_fresh(output: Path, current: Fingerprint, record: dict | None, key: bytes) -> bool:
+    """Fresh: same inputs hash, the PDF on disk is the very one that was recorded, and the
+    record is signed with this machine's key (signing.py): a record written by anyone else,
+    such as one committed to the workspace, never makes a PDF count as up to date."""
     if record is None or record.get("hash") != current.value:
         return False
     try:
-        pdf = output.read_bytes()
+        pdf = read_file(output, MAX_PDF_BYTES).data  # a regular file, never a pipe
     except OSError:
         return False
-    return hashlib.sha256(pdf).hexdigest() == record.get("pdf_sha256")
+    pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    return (pdf_sha256 == record.get("pdf_sha256")
+            and verify(key, record.get("signature"), "record", current.value, pdf_sha256))
 
 
-def record_bytes(current: Fingerprint, pdf: bytes) -> bytes:
-    return json.dumps({"hash": current.value, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+def record_bytes(current: Fingerprint, pdf: bytes, key: bytes) -> bytes:
+    pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    return json.dumps({"hash": current.value, "pdf_sha256": pdf_sha256,
+                       "signature": sign(key, "record", current.value, pdf_sha256),
                        "inputs": current.inputs}, indent=1, sort_keys=True).encode() + b"\n"
 
 

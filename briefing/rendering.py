@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import Config
 from .files import write_atomically
 from .series import Series
+from .signing import signing_key
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class Renderer:
         self.config = config
         self.roots = layout_roots(config.layouts)
         self.environment = make_environment(self.roots, config.workspace)
-        self.charts = ChartCache(config.chart_cache, write=write_atomically)
+        self.charts = ChartCache(config.chart_cache, write=write_atomically,
+                                 key=signing_key(config.workspace))
         self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
 
     def warm_up(self) -> None:

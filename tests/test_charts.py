@@ -122,16 +122,18 @@ def test_cache_draws_once_per_process_and_once_across_processes(tmp_path):
     written = []
 
     def write(path: Path, data: bytes) -> None:
-        written.append(path)
+        if path.suffix == ".svg":  # each SVG is written with its signed record
+            written.append(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    cache = ChartCache(tmp_path / "charts", write=write)
+    key = b"k" * 32
+    cache = ChartCache(tmp_path / "charts", write=write, key=key)
     first = cache.svg(dataset, FONT)
     again = cache.svg(dataset.model_copy(update={"title": "Retitled", "source": "New"}), FONT)
     assert (cache.drawn, cache.reused, len(written)) == (1, 1, 1)
     assert again == first
-    later = ChartCache(tmp_path / "charts", write=write)  # the next build
+    later = ChartCache(tmp_path / "charts", write=write, key=key)  # the next build
     assert later.svg(dataset, FONT) == first
     assert (later.drawn, later.reused) == (0, 1)
     later.svg(dataset.model_copy(update={"series": {"S": [2]}}), FONT)

@@ -134,9 +134,9 @@ def test_a_meeting_followed_by_many_is_parsed_once(series_workspace, monkeypatch
     parsed: list[str] = []
     real = series_module.load_meeting
 
-    def counting(path, shown=None):
+    def counting(path, shown=None, **options):
         parsed.append(Path(path).name)
-        return real(path, shown)
+        return real(path, shown, **options)
 
     monkeypatch.setattr(series_module, "load_meeting", counting)
     loader = series_module.SeriesLoader()
