@@ -280,8 +280,10 @@ def chart_key(dataset: DataSet, font_path: Path | None, text_scale: float = 1.0)
 
 @lru_cache(maxsize=16)
 def _file_digest(path: str) -> str | None:
+    from .files import read_file
+
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return read_file(path, MAX_CACHED_BYTES * 5).sha256  # never a pipe; bounded
     except OSError:
         return None
 
@@ -309,10 +311,30 @@ def _style(font_path: Path | None) -> dict:
                                     if p != font_path)]
         families = []
         for face in faces:
-            font_manager.fontManager.addfont(str(face))
-            families.append(font_manager.FontProperties(fname=str(face)).get_name())
+            # Only regular files inside the fonts folder: a pipe would block the render, a
+            # link could lead anywhere. A broken face is left out (fontcheck names it).
+            if not _regular_file_inside(face, font_path.parent):
+                continue
+            try:
+                font_manager.fontManager.addfont(str(face))
+                families.append(font_manager.FontProperties(fname=str(face)).get_name())
+            except Exception as error:  # matplotlib raises many types for a broken font
+                log.debug("font %s left out of charts: %s", face, error)
+        families = families or ["DejaVu Sans"]
         _prefer_shipped_faces(font_manager.fontManager, set(families), font_path.parent)
     return {**STYLE, "font.family": families}
+
+
+def _regular_file_inside(path: Path, folder: Path) -> bool:
+    import os
+    import stat
+
+    real = os.path.realpath(path)
+    try:
+        return (Path(real).is_relative_to(os.path.realpath(folder))
+                and stat.S_ISREG(os.stat(real).st_mode))
+    except OSError:
+        return False
 
 
 def _prefer_shipped_faces(manager, families: set[str], folder: Path) -> None:

@@ -80,7 +80,7 @@ def _cmap(data: bytes) -> frozenset[int] | None:
     try:
         with TTFont(io.BytesIO(data), lazy=True) as font:
             return frozenset(font["cmap"].getBestCmap() or ())
-    except Exception:  # fontTools raises many types for a broken file  # noqa: BLE001
+    except Exception:  # fontTools raises many types for a broken file
         return None
 
 

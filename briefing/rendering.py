@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .config import Config
-from .files import write_atomically
+from .files import is_inside, write_atomically
 from .series import Series
 from .signing import signing_key
 
@@ -81,7 +81,7 @@ class Renderer:
     def font_path(self) -> Path | None:
         for root in self.roots:
             candidate = root / "base" / "fonts" / "NotoSans-Regular.ttf"
-            if candidate.is_file():
+            if candidate.is_file() and is_inside(candidate, root):
                 return candidate
         return None
 

@@ -16,6 +16,7 @@ from test_pipeline import _struct_elements
 from briefing.charts import (
     ChartCache,
     alt_text,
+    chart_key,
     charts_for,
     data_table,
     draw,
@@ -138,6 +139,32 @@ def test_cache_draws_once_per_process_and_once_across_processes(tmp_path):
     assert (later.drawn, later.reused) == (0, 1)
     later.svg(dataset.model_copy(update={"series": {"S": [2]}}), FONT)
     assert later.drawn == 1 and len(written) == 2
+
+
+def test_a_cached_chart_is_used_only_with_its_signed_record(tmp_path):
+    from briefing.files import write_atomically
+
+    dataset = DataSet(id="x", title="X", kind="bar", categories=["A"], series={"S": [1]})
+    other = dataset.model_copy(update={"series": {"S": [2]}})
+    folder = tmp_path / "charts"
+    first = ChartCache(folder, write=write_atomically, key=b"k" * 32)
+    real, real_other = first.svg(dataset, FONT), first.svg(other, FONT)
+    # A cache written with another key (another machine, or a forger) is not trusted.
+    stranger = ChartCache(folder, write=write_atomically, key=b"s" * 32)
+    assert stranger.svg(dataset, FONT) == real and stranger.drawn == 1
+    # Another chart's SVG and record, swapped in, do not pass for this one.
+    key = b"k" * 32
+    names = {chart_key(d, FONT): d for d in (dataset, other)}
+    a, b = sorted(names)
+    svg_a, svg_b = (folder / f"{a}.svg").read_bytes(), (folder / f"{b}.svg").read_bytes()
+    rec_a, rec_b = (folder / f"{a}.json").read_bytes(), (folder / f"{b}.json").read_bytes()
+    (folder / f"{a}.svg").write_bytes(svg_b)
+    (folder / f"{a}.json").write_bytes(rec_b)
+    (folder / f"{b}.svg").write_bytes(svg_a)
+    (folder / f"{b}.json").write_bytes(rec_a)
+    later = ChartCache(folder, write=write_atomically, key=key)
+    assert later.svg(dataset, FONT) == real and later.svg(other, FONT) == real_other
+    assert later.drawn == 2
 
 
 def test_cache_location_comes_from_config(workspace):

@@ -233,3 +233,22 @@ def test_workspace_settings_symlinked_out_of_the_workspace_are_refused(workspace
     assert result.returncode == 1
     assert f"error: {name}: " in result.stderr and "outside the workspace" in result.stderr
     assert token not in said(result)
+
+
+def test_a_fifo_beside_the_chart_font_does_not_hang_build(workspace):
+    from conftest import REPO
+
+    fonts = workspace / "layouts" / "base" / "fonts"
+    fonts.mkdir(parents=True)
+    (fonts / "NotoSans-Regular.ttf").write_bytes(
+        (REPO / "layouts" / "base" / "fonts" / "NotoSans-Regular.ttf").read_bytes())
+    os.mkfifo(fonts / "Evil-Regular.ttf")
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(
+        attendance=[{"group": "Residents", "count": 12}]))
+
+    # The timeout is the safety net against a hang, not a wait.
+    result = subprocess.run([sys.executable, "-m", "briefing", "build"], cwd=workspace,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert "warning: layouts/base/fonts/Evil-Regular.ttf: " in result.stderr
+    assert "Residents" in " ".join(pdf_pages(workspace / "output" / "m" / "pack-internal.pdf"))
