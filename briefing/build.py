@@ -116,11 +116,13 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
     meeting_paths = find_meetings(config, paths)
     if not meeting_paths:
         log.warning("no meeting files in %s", shown(config.inputs, config))
+    jobs = [job for job in plan(config, meeting_paths) if in_shard(config, job)]
+    # A meeting whose PDFs would have no folder of their own fails alone (in its shard).
     misnamed = output_name_problems(config, meeting_paths)
-    report.failed.extend((d.path, str(d)) for d in misnamed.values())
-    jobs = [job for job in plan(config, [p for p in meeting_paths if p not in misnamed])
-            if in_shard(config, job)]
-    jobs = [job for job in jobs if _output_folder_is_ours(config, job, report)]
+    ours = dict.fromkeys(job.meeting_path for job in jobs)
+    report.failed.extend((d.path, str(d)) for path, d in misnamed.items() if path in ours)
+    jobs = [job for job in jobs if job.meeting_path not in misnamed
+            and _output_folder_is_ours(config, job, report)]
     if not jobs:
         return report
     pool = _start_pool_early(config, jobs)
@@ -193,8 +195,8 @@ def _output_folder_is_ours(config: Config, job: Job, report: BuildReport) -> boo
         return True
     where = shown(config.output, config) + "/" + folder.name
     if not any(what == where for what, _why in report.failed):
-        report.failed.append((where, f"{where} is not a folder of the output folder (a "
-                                     "symbolic link or a file); remove it and build again"))
+        report.failed.append((where, f"{where} is a symbolic link or a file, not a folder of "
+                                     "its own in the output folder; remove it and build again"))
     return False
 
 

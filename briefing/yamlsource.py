@@ -145,7 +145,8 @@ def _mark(node: yaml.Node) -> Location:
 MEETING_SUFFIXES = (".yaml", ".yml")
 
 
-def read_yaml(path: Path, display_path: str | None = None, *, read: Callable[..., FileRead] = read_file,
+def read_yaml(path: Path, display_path: str | None = None, *,
+              read: Callable[..., FileRead] = read_file,
               inside: Path | None = None) -> YamlDocument:
     """Read and parse one YAML file; every problem becomes an InputError naming the line.
 

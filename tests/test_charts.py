@@ -292,7 +292,7 @@ def data_pack(tmp_path_factory):
               {"id": "unsourced", "title": "Unsourced figure", "kind": "bar",
                "categories": ["X"], "series": {"S": [3]}}]))
     first = _build_in_fresh_process(root)
-    cached = sorted((root / "output" / ".cache" / "charts").iterdir())
+    cached = sorted((root / "output" / ".cache" / "charts").glob("*.svg"))
     pdf = root / "output" / "m" / "pack-internal.pdf"
     first_pdf = pdf.read_bytes()
     second = _build_in_fresh_process(root)
@@ -334,8 +334,9 @@ def test_second_build_reuses_every_chart_without_matplotlib(data_pack):
     assert first["matplotlib"] is True  # a fresh build draws
     assert second["matplotlib"] is False  # the next one only reads the cache
     assert len(data_pack["cached"]) == 5
-    assert sorted((data_pack["root"] / "output" / ".cache" / "charts").iterdir()) \
-        == data_pack["cached"]
+    # each SVG with its signed record, and nothing else
+    assert sorted((data_pack["root"] / "output" / ".cache" / "charts").iterdir()) == sorted(
+        [*data_pack["cached"], *(path.with_suffix(".json") for path in data_pack["cached"])])
     assert data_pack["pdf"].read_bytes() == data_pack["first_pdf"]
 
 
