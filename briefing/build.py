@@ -357,7 +357,8 @@ def output_lock(folder: Path) -> Iterator[None]:
 def _remove_torn_files(folder: Path) -> None:
     """Delete temporary files left by a build that was killed (we hold the lock: none is live)."""
     for leftover in folder.glob("*/.*.part"):
-        leftover.unlink(missing_ok=True)
+        if not leftover.parent.is_symlink():  # never in a folder a link leads to
+            leftover.unlink(missing_ok=True)
 
 
 def validate_output(config: Config, output: Path, report: BuildReport) -> None:

@@ -131,14 +131,18 @@ def test_an_output_folder_symlinked_out_of_the_workspace_is_refused(workspace, t
 
 def test_a_meeting_output_folder_symlinked_away_is_refused(workspace, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("elsewhere")
+    kept = elsewhere / ".someone-elses.part"
+    kept.write_bytes(b"not ours")
     (workspace / "output").mkdir()
     (workspace / "output" / "m").symlink_to(elsewhere, target_is_directory=True)
     write_meeting(workspace / "inputs", "m.yaml", minimal_meeting())
+    write_meeting(workspace / "inputs", "other.yaml", minimal_meeting())
 
     result = run_cli("build", cwd=workspace)
     assert result.returncode == 1
-    assert "error: output/m" in result.stderr, result.stderr
-    assert not list(elsewhere.iterdir())
+    assert "error: output/m is a symbolic link or a file" in result.stderr, result.stderr
+    assert list(elsewhere.iterdir()) == [kept]  # nothing written there, nothing removed
+    assert (workspace / "output" / "other" / "pack-internal.pdf").is_file()
 
 
 def _check_with_timeout(workspace: Path) -> subprocess.CompletedProcess:
