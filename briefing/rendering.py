@@ -39,7 +39,7 @@ class Renderer:
         from .pdf import load_weasyprint
 
         with collector_paused():
-            load_weasyprint()
+            load_weasyprint(self.roots)
 
     def render(self, series: Series, layout: str, edition: str) -> bytes:
         """The finished PDF's bytes; BriefingError if it cannot be made."""
