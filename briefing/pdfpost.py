@@ -32,24 +32,6 @@ import zlib
 _EMPTY_UNICODE = re.compile(rb"^(<[0-9A-Fa-f]+>) <>$", re.MULTILINE)
 
 
-def _reachable_elements(tree_root) -> set[tuple[int, int]]:
-    import pikepdf
-
-    reachable: set[tuple[int, int]] = set()
-    stack = [tree_root]
-    while stack:
-        node = stack.pop()
-        kids = node.get("/K")
-        if kids is None:
-            continue
-        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-            if (isinstance(kid, pikepdf.Dictionary) and "/S" in kid
-                    and kid.objgen not in reachable):
-                reachable.add(kid.objgen)
-                stack.append(kid)
-    return reachable
-
-
 def tidy_pdf(pdf_bytes: bytes) -> bytes:
     """Mark page furniture as artifacts, stop image interpolation, add the /IDTree."""
     import pikepdf
@@ -61,8 +43,8 @@ def tidy_pdf(pdf_bytes: bytes) -> bytes:
                 obj.Interpolate = False
         _map_empty_unicode(pdf)
         if "/StructTreeRoot" in pdf.Root:
-            _rebuild_structure(pdf, pdf.Root.StructTreeRoot)
-            _artifact_orphans(pdf, pdf.Root.StructTreeRoot)
+            tree = _rebuild_structure(pdf, pdf.Root.StructTreeRoot)
+            _artifact_orphans(pdf, pdf.Root.StructTreeRoot, tree)
         pdf.Root.PageMode = pikepdf.Name.UseOutlines
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
         _no_trailing_carriage_return(pdf)
@@ -91,15 +73,13 @@ def _map_empty_unicode(pdf) -> None:
             _write_deflated(cmap, fixed)
 
 
-def _artifact_orphans(pdf, tree_root) -> None:
+def _artifact_orphans(pdf, tree_root, tree: list) -> None:
     """Re-mark content no reachable structure element owns as pagination artifacts, point
     the parent tree at the elements that own each piece of content now, and add the /IDTree."""
     import pikepdf
 
-    reachable = _reachable_elements(tree_root)
     ids = {}
-    for objgen in sorted(reachable):
-        element = pdf.get_object(objgen)
+    for element in sorted(tree, key=lambda element: element.objgen):
         if "/ID" in element:
             ids[bytes(element.ID)] = element
     if ids and "/IDTree" not in tree_root:
@@ -113,7 +93,7 @@ def _artifact_orphans(pdf, tree_root) -> None:
     pages = {int(page.obj.StructParents): page for page in pdf.pages
              if "/StructParents" in page.obj}
     page_keys = {page.obj.objgen: key for key, page in pages.items()}
-    owners, annotation_owners = _content_owners(tree_root, page_keys)
+    owners, annotation_owners = _content_owners(tree, page_keys)
     numbers = tree_root.ParentTree.get("/Nums", pikepdf.Array())
     new_numbers: dict[int, object] = {}
     for index in range(0, len(numbers), 2):
@@ -138,14 +118,14 @@ def _artifact_orphans(pdf, tree_root) -> None:
     tree_root.ParentTreeNextKey = max(new_numbers, default=-1) + 1
 
 
-def _content_owners(tree_root, page_keys: dict) -> tuple[dict[int, dict[int, object]], list]:
-    """Which reachable element owns each marked-content id of each page (by the page's
+def _content_owners(tree: list, page_keys: dict) -> tuple[dict[int, dict[int, object]], list]:
+    """Which element of the tree owns each marked-content id of each page (by the page's
     /StructParents key), and each annotation with the element that owns it."""
     import pikepdf
 
     owners: dict[int, dict[int, object]] = {}
     annotations = []
-    for element in _walk(tree_root):
+    for element in tree:
         page = element.get("/Pg")
         for kid in _kids(element):
             if isinstance(kid, int):
@@ -254,12 +234,16 @@ _CSS_PX = 0.75  # points per CSS pixel
 
 
 def _kids(element) -> list:
-    import pikepdf
-
     kids = element.get("/K")
     if kids is None:
         return []
-    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return list(kids) if _is_array(kids) else [kids]
+
+
+def _is_array(value) -> bool:
+    import pikepdf
+
+    return isinstance(value, pikepdf.Array)
 
 
 def _set_kids(element, kids: list) -> None:
@@ -291,13 +275,18 @@ def _walk(tree_root):
         stack.extend(reversed(_elements(element)))
 
 
-def _rebuild_structure(pdf, tree_root) -> None:
+def _rebuild_structure(pdf, tree_root) -> list:
+    """Rebuild the tree (see the module's docstring); return its elements in reading order."""
     for document in _elements(tree_root):
         _join_continued(pdf, document)
         _nest_sections(document)
     table_number = 0
+    tree = []
     for element in list(_walk(tree_root)):
         kind = str(element.S)
+        if kind == "/Link" and str(element.P.get("/S", "")) == "/Link":
+            continue  # folded into the outermost link below, which _walk met first
+        tree.append(element)
         if kind == "/Table":
             table_number += 1
             _label_table(element, table_number)
@@ -305,10 +294,10 @@ def _rebuild_structure(pdf, tree_root) -> None:
             _one_link(pdf, element)
         elif kind == "/Figure":
             _figure_box_in_points(element)
-    for element in _walk(tree_root):
         for key in (_SOURCE, _LINK_TEXT):
             if key in element:
                 del element[key]
+    return tree
 
 
 def _source(element) -> tuple[bytes, str] | None:
@@ -327,7 +316,8 @@ def _join_continued(pdf, parent) -> None:
     """
     kept: list = []
     sources: set = set()
-    for kid in _kids(parent):
+    kids = _kids(parent)
+    for kid in kids:
         source = _source(kid) if _is_element(kid) else None
         if source is not None:
             previous = next((k for k in reversed(kept) if _is_element(k)), None)
@@ -338,7 +328,7 @@ def _join_continued(pdf, parent) -> None:
                 continue
             sources.add(source)
         kept.append(kid)
-    if len(kept) != len(_kids(parent)):
+    if len(kept) != len(kids):
         _set_kids(parent, kept)
     for kid in kept:
         if _is_element(kid):
