@@ -309,30 +309,34 @@ def _source(element) -> tuple[bytes, str] | None:
 def _join_continued(pdf, parent) -> None:
     """Join the pieces WeasyPrint made of one element crossing pages, depth first.
 
-    Two neighbouring siblings from the same source are one element continued: the second's
-    content moves into the first. A later sibling repeating an earlier one's source apart
-    from its neighbour is a table's header (or footer) group repeated on the next page: it
-    leaves the tree, and its content becomes a pagination artifact.
+    Siblings from the same source are one element continued: a later piece's content moves
+    into the first piece. The pieces are neighbours, except the cells of a table row split
+    across pages (each cell's second piece follows the row's first pieces) and a table's
+    header (or footer) group repeated on the next page: that leaves the tree, and its content
+    becomes a pagination artifact.
     """
     kept: list = []
-    sources: set = set()
+    first_pieces: dict = {}
     kids = _kids(parent)
     for kid in kids:
         source = _source(kid) if _is_element(kid) else None
         if source is not None:
-            previous = next((k for k in reversed(kept) if _is_element(k)), None)
-            if previous is not None and _source(previous) == source:
-                _move_content(pdf, kid, previous)
+            first = first_pieces.get(source)
+            if first is not None:
+                if source[1] not in ("/THead", "/TFoot") or first is _last_element(kept):
+                    _move_content(pdf, kid, first)
                 continue
-            if source in sources and source[1] in ("/THead", "/TFoot"):
-                continue
-            sources.add(source)
+            first_pieces[source] = kid
         kept.append(kid)
     if len(kept) != len(kids):
         _set_kids(parent, kept)
     for kid in kept:
         if _is_element(kid):
             _join_continued(pdf, kid)
+
+
+def _last_element(kids: list):
+    return next((kid for kid in reversed(kids) if _is_element(kid)), None)
 
 
 def _move_content(pdf, piece, into) -> None:

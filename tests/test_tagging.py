@@ -260,3 +260,22 @@ def test_character_no_font_has_prints_as_the_replacement_the_warning_names(works
                               "pack's fonts and each prints as '\N{REPLACEMENT CHARACTER}'")
     text = " ".join(pdf_pages(workspace / "output" / "m" / "pack-internal.pdf"))
     assert "A smile 🙂, a star \N{REPLACEMENT CHARACTER} and \N{REPLACEMENT CHARACTER}." in text
+
+
+def test_table_row_split_across_pages_is_one_row(tmp_path):
+    import pikepdf
+
+    for meeting in FIXTURES.glob("*.yaml"):
+        write_meeting(tmp_path / "inputs", meeting.name, meeting.read_text(encoding="utf-8"))
+    result = run_cli("build", "-l", "large-print", "--paper", "A5", "--validate",
+                     f"inputs/{MEETING}.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(tmp_path / "output" / MEETING / "large-print-internal.pdf") as pdf:
+        tree = list(walk(document(pdf)))
+        split_rows = 0
+        for table in (e for e in tree if str(e.S) == "/Table"):
+            rows = [row for group in elements(table) if str(group.S) in ("/THead", "/TBody")
+                    for row in elements(group)]
+            assert len({len(elements(row)) for row in rows}) == 1  # every row as wide
+            split_rows += sum(len(pages_of(row, pdf)) > 1 for row in rows)
+        assert split_rows  # at 18pt on A5 some rows do not fit on what is left of a page
