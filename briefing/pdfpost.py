@@ -372,7 +372,8 @@ def _heading_level(section) -> int | None:
 
 def _nest_sections(parent) -> None:
     """Move a section whose heading is deeper than the section before it into that section
-    (a theme under its part), wherever a layout wrote them as siblings."""
+    (a theme under its part), wherever a layout wrote them as siblings; a part is never
+    moved into the section of the document's title."""
     kept: list = []
     open_sections: list = []  # (level, section), shallowest first
     changed = False
@@ -388,7 +389,8 @@ def _nest_sections(parent) -> None:
                 changed = True
             else:
                 kept.append(kid)
-            open_sections.append((level, kid))
+            if level > 1:  # the title's section (the cover) holds no parts
+                open_sections.append((level, kid))
         else:
             kept.append(kid)
             if _is_element(kid):

@@ -279,3 +279,23 @@ def test_table_row_split_across_pages_is_one_row(tmp_path):
             assert len({len(elements(row)) for row in rows}) == 1  # every row as wide
             split_rows += sum(len(pages_of(row, pdf)) > 1 for row in rows)
         assert split_rows  # at 18pt on A5 some rows do not fit on what is left of a page
+
+
+def test_sections_a_layout_writes_side_by_side_are_nested_by_heading(sample_workspace):
+    import pikepdf
+
+    folder = sample_workspace / "layouts" / "flat"
+    folder.mkdir(parents=True)
+    (folder / "layout.html").write_text(  # the themes follow their part instead of inside it
+        '{% extends "base/base.html" %}\n{% import "base/parts.html" as parts %}\n'
+        '{% block main %}<section id="heard"><h2>What we heard</h2><p>Themes:</p></section>'
+        "{% for section in sections %}{{ parts.theme(section) }}{% endfor %}"
+        '<section id="end"><h2>The end</h2><p>Thanks.</p></section>{% endblock %}\n',
+        encoding="utf-8")
+    result = run_cli("build", "-l", "flat", "--validate", cwd=sample_workspace)
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(sample_workspace / "output" / SAMPLE.stem / "flat-internal.pdf") as pdf:
+        parts = elements(document(pdf))
+        assert [headings(part)[:1] for part in parts] == [["/H1"], ["/H2"], ["/H2"]]
+        themes = [kid for kid in elements(parts[1]) if str(kid.S) == "/Sect"]
+        assert len(themes) == 7 and all(headings(theme) == ["/H3"] for theme in themes)
