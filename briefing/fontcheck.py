@@ -1,9 +1,10 @@
 """Turn a meeting file's text into warnings for characters no shipped font can draw.
 
-The pack's fonts are part of the project (layouts/base/fonts, plus any `fonts/` folder of a
-layout), not the host's. A character none of them covers would print as an empty box, or in
-whatever font the build machine happens to have, so they are reported once per value, with
-the file, line and column of the first.
+The pack's fonts are part of the project (layouts/base/fonts, with a monochrome emoji font
+as the last fallback, plus any `fonts/` folder of a layout), never the host's: pdf.py keeps
+fontconfig to them. A character none of them covers is printed as REPLACEMENT (the render
+swaps it in, see `printable_model`), so it is reported once per value, with the file, line
+and column of the first.
 """
 
 from __future__ import annotations
@@ -24,6 +25,45 @@ _NOT_PRINTED = {"id", "theme", "follows", "csv", "consent", "status", "kind", "l
 # Formatting characters that draw nothing: whitespace, joiners, variation selectors, marks
 # of direction; a font need not cover them.
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+# What an uncovered character prints as: visible, in the shipped fonts, and searchable.
+REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+_SHOWN_REPLACEMENT = f"'{REPLACEMENT}' (U+FFFD REPLACEMENT CHARACTER)"
+
+
+def draws_nothing(ch: str) -> bool:
+    """Whitespace, joiners, marks of direction, variation selectors (the U+FE0F after an
+    emoji): characters a font need not cover, as they print nothing of their own."""
+    code = ord(ch)
+    return (unicodedata.category(ch) in _INVISIBLE_CATEGORIES or 0xFE00 <= code <= 0xFE0F
+            or 0xE0100 <= code <= 0xE01EF)
+
+
+def printable_text(text: str, covered: frozenset[int]) -> str:
+    """The text with each character no font covers replaced by REPLACEMENT."""
+    if text.isascii():
+        return text
+    return "".join(ch if ord(ch) in covered or draws_nothing(ch) else REPLACEMENT for ch in text)
+
+
+def printable_model(model, covered: frozenset[int]):
+    """A copy of a pydantic model whose printed text holds only characters the fonts cover
+    (the model itself when it already does)."""
+    data = model.model_dump()
+    fixed = _printable_data(data, covered)
+    return model if fixed == data else type(model).model_validate(fixed)
+
+
+def _printable_data(data: Any, covered: frozenset[int]) -> Any:
+    if isinstance(data, dict):
+        return {printable_text(key, covered) if isinstance(key, str) else key:
+                value if key in _NOT_PRINTED or key == "series" and isinstance(value, str)
+                else _printable_data(value, covered)
+                for key, value in data.items()}
+    if isinstance(data, list):
+        return [_printable_data(item, covered) for item in data]
+    if isinstance(data, str):
+        return printable_text(data, covered)
+    return data
 
 
 MAX_FONT_BYTES = 50 * 1024 * 1024
@@ -107,8 +147,7 @@ def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diag
     reported: set[tuple[int, str]] = set()
     for key_path, text in _printed_text(meeting.document.data):
         missing = [ch for ch in dict.fromkeys(text)
-                   if ord(ch) not in covered
-                   and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES]
+                   if ord(ch) not in covered and not draws_nothing(ch)]
         if not missing:
             continue
         if lines is None:  # the bytes that were parsed, not the file read again
@@ -127,11 +166,11 @@ def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diag
         listed = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})"
                            for _, _, ch in found)
         if len(found) == 1:
-            message = (f"character {listed} is in none of the pack's fonts and would print "
-                       "as an empty box; replace it")
+            message = (f"character {listed} is in none of the pack's fonts and prints as "
+                       f"{_SHOWN_REPLACEMENT}; replace it")
         else:
-            message = (f"{len(found)} characters are in none of the pack's fonts and would "
-                       f"print as empty boxes: {listed}; replace them")
+            message = (f"{len(found)} characters are in none of the pack's fonts and each "
+                       f"prints as {_SHOWN_REPLACEMENT}: {listed}; replace them")
         warnings.append(Diagnostic(
             meeting.shown_path, line, column,
             f"{message}, or add a font that covers {'them' if len(found) > 1 else 'it'} to a "

@@ -1,15 +1,19 @@
-"""Turn HTML into PDF bytes with WeasyPrint, fetching nothing but data: URLs and layout files.
+"""Turn HTML into PDF bytes with WeasyPrint, using only layout fonts and layout files.
 
 The only module that uses weasyprint (preload.py merely imports it into the -j fork
 server). Its default URL fetcher reads any local file and any
 network address; ours maps the fixed virtual base URL onto the layout folders and refuses
 everything else, so nothing in a meeting file can read a local file or touch the network.
+Fonts likewise: fontconfig is pointed at layouts/base/fontconfig.conf (the shipped fonts,
+nothing of the host's) before WeasyPrint loads, and the fonts of the workspace's layouts are
+added to it, so a PDF never depends on the fonts of the machine that built it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +21,7 @@ from urllib.parse import unquote
 
 from .errors import BriefingError
 from .files import read_file, why_unreadable
-from .layouts import MAX_LAYOUT_FILE_BYTES, VIRTUAL_BASE
+from .layouts import BUILTIN_LAYOUTS, MAX_LAYOUT_FILE_BYTES, VIRTUAL_BASE
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,52 @@ class ForbiddenResource(Exception):
     """A document asked for a resource outside the sandbox."""
 
 
+SHIPPED_FONTS = BUILTIN_LAYOUTS / "base" / "fonts"
+FONTCONFIG_FILE = BUILTIN_LAYOUTS / "base" / "fontconfig.conf"
+
+
+def use_layout_fonts_only() -> None:
+    """Point fontconfig at the shipped fonts alone. Call before WeasyPrint is imported: its
+    import and each font configuration load fontconfig's configuration from this file."""
+    os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG_FILE)
+    os.environ.pop("FONTCONFIG_SYSROOT", None)
+
+
+# Private keys WeasyPrint's tagger is made to write on each structure element (see
+# _note_sources); pdfpost.py reads them to rebuild the tree, then removes them.
+SOURCE_KEY = "BriefingSource"  # which HTML element (or pseudo-element) it was made from
+LINK_TEXT_KEY = "BriefingText"  # a link's text, to describe its annotation
+
+
+def _note_sources() -> None:
+    """Make WeasyPrint's tagger write, on every structure element, which HTML element it
+    came from (and, on a link, its text). WeasyPrint makes one element per page an element
+    crosses and forgets that they were one; post-processing joins them up again by this."""
+    import pydyf
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "notes_sources", False):
+        return
+
+    def build_noting_sources(box, *args):
+        source = box._box if isinstance(box, AbsolutePlaceholder) else box
+        for element in build(box, *args):
+            if source.element is not None and SOURCE_KEY not in element:
+                element[SOURCE_KEY] = pydyf.String(f"{id(source.element)}:{source.element_tag}")
+                if element["S"] == "/Link":
+                    text = " ".join("".join(source.element.itertext()).split())
+                    element[LINK_TEXT_KEY] = pydyf.String(text)
+            yield element
+
+    build_noting_sources.notes_sources = True
+    tags._build_box_tree = build_noting_sources
+
+
 def _fetcher_class():
+    use_layout_fonts_only()
+    _note_sources()
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 
@@ -87,18 +136,36 @@ def _mime_type(path: Path) -> str:
             }.get(path.suffix.lower(), "application/octet-stream")
 
 
+def workspace_fonts(roots: list[Path]) -> tuple[Path, ...]:
+    """The fonts of the layouts beyond the shipped ones (a workspace layout's `fonts/`)."""
+    from .fontcheck import font_files
+
+    shipped = SHIPPED_FONTS.resolve()
+    return tuple(path for path in font_files(roots) if path.resolve().parent != shipped)
+
+
 @lru_cache(maxsize=1)
-def _font_configuration():
-    # One per process: building it costs more than a small page (see DESIGN.md).
+def _font_configuration(extra_fonts: tuple[Path, ...] = ()):
+    """The process's FontConfiguration: one per process, since building it costs more than
+    a small page. It knows the shipped fonts (fontconfig.conf) and `extra_fonts`, so that a
+    character none of the CSS fonts has falls back to one of them, never to the host's."""
+    use_layout_fonts_only()
+    from weasyprint.text.ffi import ffi, fontconfig, pangoft2
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    configuration = FontConfiguration()
+    for path in extra_fonts:
+        fontconfig.FcConfigAppFontAddFile(configuration._config, os.fsencode(path))
+    if extra_fonts:
+        pangoft2.pango_fc_font_map_config_changed(
+            ffi.cast("PangoFcFontMap *", configuration.font_map))
+    return configuration
 
 
-def load_weasyprint() -> None:
+def load_weasyprint(roots: list[Path]) -> None:
     """Import WeasyPrint and make the process's FontConfiguration, ahead of the first PDF."""
     _fetcher_class()
-    _font_configuration()
+    _font_configuration(workspace_fonts(roots))
 
 
 # PDF/A forbids interpolated images; WeasyPrint sets /Interpolate unless told not to.
@@ -153,9 +220,10 @@ def html_to_pdf(html: str, roots: list[Path], *, archive: bool = False,
                 created: dt.datetime | None = None) -> tuple[bytes, list[str]]:
     """Render HTML to tagged PDF/UA-1 bytes (or PDF/A-3b with `archive`); also return the
     URLs the sandbox refused. `created` pins the attachments' dates for reproducible bytes."""
+    fetcher = _fetcher_class()(tuple(roots))
+    font_config = _font_configuration(workspace_fonts(roots))
     from weasyprint import CSS, HTML, Attachment
 
-    fetcher = _fetcher_class()(tuple(roots))
     created = created or dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
     # Attachment objects are single-use: make them afresh for every document.
     files = [Attachment(string=item.data, name=item.name, description=item.description,
@@ -168,7 +236,7 @@ def html_to_pdf(html: str, roots: list[Path], *, archive: bool = False,
     try:
         document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher)
         pdf = document.write_pdf(
-            font_config=_font_configuration(), attachments=files or None,
+            font_config=font_config, attachments=files or None,
             pdf_identifier=b"briefing-pack", uncompressed_pdf=False, **options)
     except Exception as error:  # WeasyPrint raises many types; the user needs one message
         log.debug("WeasyPrint failed", exc_info=True)

@@ -5,6 +5,7 @@ A Renderer lives for a whole process (or worker) and keeps what is costly to set
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -33,6 +34,7 @@ class Renderer:
         self.charts = ChartCache(config.chart_cache, write=write_atomically,
                                  key=signing_key(config.workspace))
         self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
+        self._covered: frozenset[int] | None = None  # characters the layouts' fonts draw
 
     def warm_up(self) -> None:
         """Load WeasyPrint and make its font configuration now, before the first PDF is asked
@@ -41,7 +43,7 @@ class Renderer:
         from .pdf import load_weasyprint
 
         with collector_paused():
-            load_weasyprint()
+            load_weasyprint(self.roots)
 
     def render(self, series: Series, layout: str, edition: str) -> bytes:
         """The finished PDF's bytes; BriefingError if it cannot be made."""
@@ -56,7 +58,7 @@ class Renderer:
         from .pdf import html_to_pdf
         from .pdfpost import tidy_pdf
 
-        view = edition_view(series, edition)
+        view = self.printable(edition_view(series, edition))
         if layout not in self.chart_text_scales:
             self.chart_text_scales[layout] = chart_text_scale(self.roots, layout)
         scale = self.chart_text_scales[layout]
@@ -76,6 +78,20 @@ class Renderer:
         for url in refused:
             log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
         return tidy_pdf(pdf)
+
+    def printable(self, view):
+        """The edition with every character no layout font covers replaced by a visible
+        mark (fontcheck warns about each one, at its line, when the meeting is read)."""
+        from .fontcheck import covered_characters, font_files, printable_model
+
+        if self._covered is None:
+            self._covered = covered_characters(font_files(self.roots))
+        covered = self._covered
+        return dataclasses.replace(
+            view, content=printable_model(view.content, covered),
+            carried=tuple(dataclasses.replace(item, action=printable_model(item.action, covered))
+                          for item in view.carried),
+            follows=printable_model(view.follows, covered) if view.follows else None)
 
     @property
     def font_path(self) -> Path | None:

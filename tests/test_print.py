@@ -235,7 +235,7 @@ def test_every_script_prints_in_the_shipped_fonts(built):
 def test_uncovered_character_warns_with_file_and_line(workspace):
     write_meeting(workspace / "inputs", "m.yaml",
                   "meeting:\n  title: Test\n  date: 2025-07-12\n  venue: Hall\n"
-                  "summary: |\n  First line is fine.\n  Then 会 and a smile 🙂 here, 会 again.\n"
+                  "summary: |\n  First line is fine.\n  Then 会 and a star ★ here, 会 again 🙂.\n"
                   "themes:\n  - {id: t1, title: Theme 茶, points: [ok]}\n")
     result = run_cli("check", cwd=workspace)
     assert result.returncode == 0, result.stderr
@@ -244,7 +244,8 @@ def test_uncovered_character_warns_with_file_and_line(workspace):
     assert len(lines) == 2, result.stderr
     assert lines[0].startswith("warning: inputs/m.yaml:7:8: 2 characters are in none of the "
                                "pack's fonts"), lines[0]
-    assert "'会' (U+4F1A CJK UNIFIED IDEOGRAPH-4F1A), '🙂' (U+1F642 " in lines[0]
+    assert "'会' (U+4F1A CJK UNIFIED IDEOGRAPH-4F1A), '★' (U+2605 BLACK STAR)" in lines[0]
+    assert "prints as '\N{REPLACEMENT CHARACTER}' (U+FFFD REPLACEMENT CHARACTER)" in lines[0]
     assert lines[1].startswith("warning: inputs/m.yaml:9:27: character '茶' (U+8336"), lines[1]
     strict = run_cli("check", "--strict", cwd=workspace)
     assert strict.returncode == 1
