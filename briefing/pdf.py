@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -141,7 +142,18 @@ def workspace_fonts(roots: list[Path]) -> tuple[Path, ...]:
     from .fontcheck import font_files
 
     shipped = SHIPPED_FONTS.resolve()
-    return tuple(path for path in font_files(roots) if path.resolve().parent != shipped)
+    return tuple(path for root, path in font_files(roots)
+                 if path.resolve().parent != shipped and _regular_inside(path, root))
+
+
+def _regular_inside(path: Path, root: Path) -> bool:
+    """A regular file that resolves inside root: never a pipe fontconfig would wait on, nor a
+    link out of the layout folder (the font check warns about those)."""
+    try:
+        real = path.resolve(strict=True)
+        return real.is_relative_to(root.resolve()) and stat.S_ISREG(real.stat().st_mode)
+    except (OSError, RuntimeError):
+        return False
 
 
 @lru_cache(maxsize=1)

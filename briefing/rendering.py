@@ -85,7 +85,7 @@ class Renderer:
         from .fontcheck import covered_characters, font_files, printable_model
 
         if self._covered is None:
-            self._covered = covered_characters(font_files(self.roots))
+            self._covered, _unreadable = covered_characters(font_files(self.roots))  # check warns
         covered = self._covered
         return dataclasses.replace(
             view, content=printable_model(view.content, covered),

@@ -125,7 +125,8 @@ def test_paragraph_split_across_pages_is_one_paragraph(built):
                    if [str(k.S) for k in elements(part)][:2] == ["/H2", "/P"]][0]
         paragraphs = [kid for kid in elements(summary) if str(kid.S) == "/P"]
         assert len(paragraphs) == 2  # the meeting's summary has two paragraphs
-        assert pages_of(paragraphs[0], pdf) == {2, 3}  # the first runs from page 3 to page 4
+        # The first is long enough to run on to the next page, yet is one P.
+        assert len(pages_of(paragraphs[0], pdf)) > 1
 
 
 def test_action_log_is_one_table_and_every_header_cell_is_scoped(built):
