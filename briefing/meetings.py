@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from .datafiles import Reader, resolve_data
 from .errors import Diagnostic, InputError
 from .files import FileRead, read_file
-from .models import MeetingFile, _iso_text_to_date
+from .models import _ISO_DATE, MeetingFile, _iso_text_to_date
+from .yamlslips import value_hint
 from .yamlsource import KeyPath, YamlDocument, describe, read_yaml
 
 
@@ -107,7 +109,10 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
         line, column = document.locate(loc)
         message = f"unknown key `{loc[-1]}`" + (f" in `{_dotted(loc[:-1])}`" if loc[:-1] else "")
         suggestion = _suggest(str(loc[-1]), loc[:-1])
-        if suggestion:
+        if str(loc[-1]).isdigit() and isinstance(value, (int, float)) or value is None and str(loc[-1]).isdigit():
+            message += ("; inside { } a comma ends a value, so a number written 1,200 becomes 1 "
+                        "and a key `200`: write numbers without commas (1200)")
+        elif suggestion:
             message += f"; did you mean `{suggestion}`?"
         else:
             known = _known_keys(loc[:-1])
@@ -117,8 +122,11 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
         line, column = document.locate_value(loc)
         if kind in _EXPECTED:
             message = f"`{where}` should be {_EXPECTED[kind]}, found {describe(value)}"
+            if kind.startswith("date") and isinstance(value, str) and _ISO_DATE.match(value):
+                message = f"`{where}` is {value}, which is not a day in the calendar"
             if kind in ("string_type",) and isinstance(value, (int, float, bool)):
                 message += " (put it in quotes to keep it as text)"
+            message += value_hint(_EXPECTED[kind], value)
         elif kind == "literal_error":
             expected = error["ctx"]["expected"].replace("'", "")
             message = f"`{where}` should be one of {expected}; found {describe(value)}"
@@ -126,7 +134,7 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
             message = f"`{where}` cannot be negative, found {describe(value)}"
         elif kind == "less_than_equal":
             message = (f"`{where}` is too large to chart (the limit is "
-                       f"{error['ctx']['le']:,}), found {describe(value)}")
+                       f"{error['ctx']['le']:,}; check the number), found {describe(value)}")
         elif kind == "string_pattern_mismatch" and loc[-1] in _PATTERN_MEANS:
             message = f"`{where}` should be {_PATTERN_MEANS[loc[-1]]}; found {describe(value)}"
         elif kind == "string_too_short":
@@ -212,6 +220,18 @@ def _all_entries(data: dict, key: str, field_name: str) -> bool:
         isinstance(item, dict) and isinstance(item.get(field_name), str) for item in value)
 
 
+def _texts(value: Any, loc: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every text value in the raw data, with its key path."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*loc, index))
+
+
 def _check_references(data: Any, document: YamlDocument,
                       shown: str) -> tuple[list[Diagnostic], list[Diagnostic]]:
     errors: list[Diagnostic] = []
@@ -261,8 +281,16 @@ def _check_references(data: Any, document: YamlDocument,
                                   "theme; add `theme: <id>`", warnings)
     meeting = data.get("meeting")
     meeting_date = meeting.get("date") if isinstance(meeting, dict) else None
+    first_meeting = isinstance(meeting, dict) and meeting.get("follows") is None
     for index, action in _entries(data, "actions"):
         check_theme("actions", index, action.get("theme"))
+        if first_meeting and action.get("update") is not None:
+            # `you_said` is written at the first meeting on purpose: later packs print it.
+            at(("actions", index, "update"),
+               f"action {action.get('id')} has an `update`, but this meeting follows no earlier "
+               "one, so this pack prints it nowhere (\"You said, we did\" is in the packs of "
+               "later meetings); write progress in the file of the meeting that `follows` this "
+               "one", warnings)
         status = action.get("status", "open")
         if is_overdue(status, action.get("due"), meeting_date):
             at(("actions", index, "due"),
@@ -277,6 +305,12 @@ def _check_references(data: Any, document: YamlDocument,
                     and theme["id"] not in quoted_themes):
                 at(("themes", index), f"theme `{theme['id']}` has no points and no quotes",
                    warnings)
+
+    for loc, text in _texts(data, ()):
+        if len(text) > 1 and text[0] in "\u201c\u2018" and text[-1] in "\u201d\u2019":
+            at(loc, f"`{_dotted(loc)}` is wrapped in curly quotes ({text[0]}…{text[-1]}), which "
+                    "YAML keeps as part of the text and the pack prints; remove them, or use "
+                    "straight quotes (\") if you meant to quote the text", warnings)
 
     data_ids: dict[str, int] = {}
     for index, dataset in _entries(data, "data"):

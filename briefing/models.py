@@ -31,7 +31,9 @@ Text = Annotated[str, Strict()]
 # The largest figure a chart can draw: beyond a float's range (about 1.8e308) axis limits and
 # totals overflow. A thousand million million is more than any figure in a pack.
 MAX_CHART_VALUE = 10**15
-Count = Annotated[int, Strict(), Field(ge=0, le=MAX_CHART_VALUE)]
+# People in one group at one meeting: a larger count is a slip of the keyboard.
+MAX_COUNT = 1_000_000
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 Number = Annotated[float, Strict()]
 Category = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), Strict()]
 

@@ -237,9 +237,25 @@ def follows_path(follows: str, meeting_path: Path, root: Path) -> Path | None:
 def series_warnings(series: Series) -> list[Diagnostic]:
     """Things in a chain worth a second look that do not stop a build."""
     warnings = []
+    current = series.current
+    # An action restated here with its own `due` is already checked against this meeting.
+    checked = {action.id for action in current.content.actions if "due" in action.model_fields_set}
+    for item in series.carried:
+        if item.overdue and item.action.id not in checked:
+            restated = [index for index, action in enumerate(current.content.actions)
+                        if action.id == item.action.id]
+            line, column = (current.document.locate(("actions", restated[0])) if restated
+                            else current.document.locate_value(FOLLOWS))
+            warnings.append(Diagnostic(
+                current.shown_path, line, column,
+                f"carried action {item.action.id} was due {item.action.due.isoformat()}, before "
+                f"this meeting ({current.content.meeting.date.isoformat()}), and is still "
+                f"{item.status_now.replace('-', ' ')}, so the pack prints it as Overdue; "
+                + ("give it its new `status` (or a new `due`)" if restated else
+                   f"restate it under `actions:` with `id: {item.action.id}` and its new "
+                   "`status` (or a new `due`)"), "warning"))
     previous = series.previous
     if previous is not None:
-        current = series.current
         if previous.content.meeting.date >= current.content.meeting.date:
             line, column = current.document.locate_value(FOLLOWS)
             warnings.append(Diagnostic(

@@ -199,9 +199,10 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
             shown, line,
             f"the file is not UTF-8 (byte 0x{raw[error.start]:02x}); "
             "save it as UTF-8 in your editor", column) from None
-    if "\t" in text and re.search(r"^\t", text, re.MULTILINE):
-        line = text[: re.search(r"^\t", text, re.MULTILINE).start()].count("\n") + 1
-        raise InputError.at(shown, line, "indent with spaces, not tabs (YAML forbids tabs)", 1)
+    if "\t" in text and (tab := re.search(r"^ *\t", text, re.MULTILINE)):
+        line = text[: tab.start()].count("\n") + 1
+        raise InputError.at(shown, line, "indent with spaces, not tabs (YAML forbids tabs); "
+                                         "replace the tab with spaces", tab.end() - tab.start())
     try:
         root = _compose(text)
     except _TooDeep as error:
@@ -210,13 +211,10 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
             f"nested too deeply (the limit is {MAX_DEPTH} levels); meeting files need "
             "only a few", error.mark.column + 1) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        started = error.context_mark
-        if started is not None and mark is not None and started.line != mark.line:
-            problem += f" (it started on line {started.line + 1}; is a quote or bracket unclosed?)"
-        raise InputError.at(shown, line, f"YAML syntax error: {problem}", column) from None
+        from .yamlslips import explain
+
+        line, column, message = explain(text, error)
+        raise InputError.at(shown, line, message, column) from None
     except yaml.reader.ReaderError as error:  # a control character: no mark, but a position
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -297,7 +295,9 @@ class _Builder:
             key = key if isinstance(key, str) else str(key)
             if key in seen:
                 self.error(key_node, f"duplicate key `{key}` (first written on line {seen[key]}); "
-                                     "YAML would silently keep only the last one: merge them")
+                                     "YAML would silently keep only the last one: merge them"
+                                     + ("; if it starts another item of the list, begin it "
+                                        "with `- `" if path and isinstance(path[-1], int) else ""))
                 continue
             seen[key] = key_node.start_mark.line + 1
             child = (*path, key)
@@ -315,6 +315,8 @@ class _Builder:
         try:
             value = self._constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
+            if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(error, ValueError):
+                return node.value  # 2025-02-30 stays text: the validator names its key
             self.error(node, f"cannot read this value: {error}")
             return None
         if isinstance(value, str) and (control := _CONTROL.search(value)):

@@ -33,8 +33,7 @@ def test_unreadable_yaml_names_file_and_line(workspace):
                   "meeting:\n  title: A\n  date: 2025-01-01\n  venue: [unclosed\n")
     result = run_cli("build", cwd=workspace)
     assert result.returncode == 1
-    assert "error: inputs/broken.yaml:5:" in result.stderr
-    assert "YAML syntax error" in result.stderr
+    assert "error: inputs/broken.yaml:4:10: the `[` on line 4 is not closed with `]`" in result.stderr
     assert "Traceback" not in result.stderr
 
 

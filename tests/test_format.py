@@ -13,7 +13,7 @@ BROKEN = Path(__file__).parent / "broken"
 
 # file, then every (line, words that must appear on that error line)
 CORPUS = {
-    "yaml-syntax.yaml": [(6, ["YAML syntax error", "started on line 4"])],
+    "yaml-syntax.yaml": [(4, ["opened with \" on line 4 is never closed", "add the closing \""])],
     "empty.yaml": [(1, ["empty", "briefing new"])],
     "top-level-list.yaml": [(1, ["top level must be a mapping", "found a list"])],
     "not-utf8.yaml": [(2, ["not UTF-8", "0xe9"])],

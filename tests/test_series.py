@@ -122,9 +122,11 @@ def test_check_follows_chains_and_reports_the_repeated_quote_once(series_workspa
 
     report = json.loads(result.stdout)
     assert report["checked"] == 3
-    # Reached from all three meetings' public editions, reported once.
+    # Reached from all three meetings' public editions, reported once; then the carried
+    # actions each later pack prints as "Overdue".
     assert [(d["path"], d["line"], d["column"]) for d in report["diagnostics"]] == [
-        (f"inputs/{SPRING}", 38, 15)]
+        (f"inputs/{SPRING}", 38, 15), ("inputs/2025-05-may.yaml", 20, 5),
+        (f"inputs/{SUMMER}", 7, 12), (f"inputs/{SUMMER}", 7, 12)]
     assert "inputs/2025-03-spring.yaml:19" in report["diagnostics"][0]["message"]
 
 
