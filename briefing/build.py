@@ -219,7 +219,7 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
         record = read_record(job.output)
         if not config.force and is_fresh(job.output, current, record, key):
             report.skipped.append(job.output)
-            log.info("up to date  %s", shown(job.output, config))
+            log.info("up to date  %s", shown(job.output, config), extra={"up_to_date": True})
             continue
         log.debug("building %s: %s", shown(job.output, config),
                   "--force" if config.force else current.changes_from(record))

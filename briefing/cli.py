@@ -44,7 +44,8 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    """-v: this program's decisions (what is rebuilt and why); -vv: the libraries' debug too."""
     handler = _StderrHandler()
     handler.setFormatter(_PlainFormatter())
     root = logging.getLogger()
@@ -53,8 +54,32 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     logging.getLogger("briefing").setLevel(level)
     # WeasyPrint and fontTools are chatty at INFO; their warnings still come through.
-    for name in ("weasyprint", "weasyprint.progress", "fontTools", "matplotlib"):
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.ERROR)
+    for name in ("weasyprint", "weasyprint.progress", "fontTools", "matplotlib", "PIL"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 else logging.ERROR)
+
+
+class _Group(click.Group):
+    """Every error, usage or not, is one `error: …` line on stderr: exit 2 for usage, 1 for
+    problems in the files."""
+
+    def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - click's signature
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.format_message(), err=True)
+            click.echo("\nerror: name a command, such as `briefing check`", err=True)
+            code = error.exit_code
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else "briefing"
+            click.echo(f"error: {error.format_message()} (see `{where} --help`)", err=True)
+            code = error.exit_code
+        except click.ClickException as error:
+            click.echo(f"error: {error.format_message()}", err=True)
+            code = error.exit_code
+        except click.Abort:
+            click.echo("error: interrupted", err=True)
+            code = 130
+        sys.exit(code or 0)
 
 
 def _run(function, verbose: bool) -> None:
@@ -76,17 +101,32 @@ def _run(function, verbose: bool) -> None:
     sys.exit(code or 0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
 @click.version_option(__version__, prog_name="briefing")
 def main() -> None:
     """Turn community-meeting YAML files into print-ready PDF briefing packs."""
 
 
-_workspace = click.option("-C", "--workspace", type=click.Path(file_okay=False, path_type=Path),
-                          default=".", show_default=True,
-                          help="Workspace folder (holds briefing.toml, inputs/, layouts/). "
-                               "Relative FILES and -o are taken relative to it.")
-_verbose = click.option("-v", "--verbose", is_flag=True, help="Debug logging and tracebacks.")
+def _existing_folder(ctx, param, value: Path) -> Path:  # noqa: ANN001 - click's callback
+    if not value.exists():
+        raise click.BadParameter(f"the folder {value} does not exist", ctx, param)
+    if not value.is_dir():
+        raise click.BadParameter(f"{value} is a file, not a folder", ctx, param)
+    return value
+
+
+def _workspace(relative: str = ""):  # noqa: ANN201 - a click decorator
+    return click.option("-C", "--workspace", type=click.Path(path_type=Path),
+                        callback=_existing_folder, default=".", show_default=True,
+                        help="Workspace folder (holds briefing.toml, inputs/, layouts/)."
+                             + (f" {relative}" if relative else ""))
+
+
+def _verbose(what: str = "what is built and why"):  # noqa: ANN201 - a click decorator
+    return click.option("-v", "--verbose", count=True,
+                        help=f"Say {what}, with tracebacks; -vv adds the libraries' debug "
+                             "output.")
 _strict = click.option("--strict", is_flag=True, default=None,
                        help="Treat warnings as failures (for CI).")
 
@@ -102,9 +142,10 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
 @click.option("-l", "--layout", "layouts", multiple=True,
               help="Layout to build, e.g. pack, brief, large-print (repeatable).")
 @click.option("-e", "--edition", "editions", multiple=True,
-              type=click.Choice(["internal", "councillor", "public"]),
+              type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
               help="Edition to build (repeatable).")
-@click.option("--paper", type=click.Choice(["A4", "A5", "letter"]), help="Paper size.")
+@click.option("--paper", type=click.Choice(["A4", "A5", "letter"], case_sensitive=False),
+              help="Paper size.")
 @click.option("--print-shop", is_flag=True, default=None,
               help="Add 3 mm bleed and crop marks for a professional printer.")
 @click.option("--archive", is_flag=True, default=None,
@@ -116,10 +157,10 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
 @click.option("-f", "--force", is_flag=True, default=None,
               help="Rebuild even outputs whose inputs have not changed.")
 @_jobs
-@click.option("--shard", metavar="K/N",
+@click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Build only the K-th of N shares of the outputs (for a CI matrix).")
-@_workspace
-@_verbose
+@_workspace("Relative FILES and -o are taken relative to it.")
+@_verbose()
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
 def build(files, output, layouts, editions, paper, print_shop, archive, validate, strict, force,
           jobs, shard, workspace, verbose, quiet):
@@ -130,15 +171,28 @@ def build(files, output, layouts, editions, paper, print_shop, archive, validate
     _setup_logging(verbose, quiet)
 
     def body() -> int:
-        from .config import load_config, parse_shard
+        from .config import load_config
 
         config = load_config(workspace, output=(workspace / output).resolve() if output else None,
                              build=layouts, editions=editions, paper=paper,
                              print_shop=print_shop, archive=archive, validate=validate,
-                             strict=strict, force=force, jobs=jobs, shard=parse_shard(shard))
+                             strict=strict, force=force, jobs=jobs, shard=shard)
         return _build_and_report(config, _in_workspace(workspace, files), quiet)
 
     _run(body, verbose)
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    """`--shard K/N`, checked as the flag is read: a wrong value is a usage error (exit 2)."""
+    from .config import parse_shard
+
+    try:
+        shard = parse_shard(text)
+    except BriefingError as error:
+        raise click.BadParameter(str(error).removeprefix(f"--shard {text}: ")) from None
+    if shard is not None and not 1 <= shard[0] <= shard[1]:
+        raise click.BadParameter(f"{text}: K must be between 1 and N")
+    return shard
 
 
 def _in_workspace(workspace: Path, files) -> list[Path] | None:
@@ -209,16 +263,16 @@ _poll = click.option("--poll", is_flag=True,
                           "saves (for network drives; WATCHFILES_FORCE_POLLING=1 does the same).")
 
 
-@main.command()
+@main.command(short_help="Rebuild what changed each time a file is saved.")
 @click.option("-l", "--layout", "layouts", multiple=True, help="Layout to build (repeatable).")
 @click.option("-e", "--edition", "editions", multiple=True,
-              type=click.Choice(["internal", "councillor", "public"]),
+              type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
               help="Edition to build (repeatable).")
 @_jobs
 @_interval
 @_poll
-@_workspace
-@_verbose
+@_workspace()
+@_verbose()
 def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
     """Rebuild what changed whenever a meeting, data, layout or config file is saved.
 
@@ -232,6 +286,14 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
 
         def make_config():
             return load_config(workspace, build=layouts, editions=editions, jobs=jobs)
+
+        config = make_config()
+        if not config.inputs.is_dir():
+            raise BriefingError(f"no inputs folder at {config.inputs}; create it and put "
+                                "meeting files in it, then run `briefing watch` again")
+        if not verbose:  # say what was rebuilt, not every output that was already up to date
+            logging.getLogger("briefing.build").addFilter(
+                lambda record: not getattr(record, "up_to_date", False))
 
         def on_change(config, error) -> None:
             if error is not None:
@@ -253,14 +315,15 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
     _run(body, verbose)
 
 
-@main.command()
+@main.command(short_help="Preview the packs in a web browser, refreshed on each save.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-l", "--layout", "layouts", multiple=True,
               help="Layout to preview, e.g. pack, brief, large-print (repeatable).")
 @click.option("-e", "--edition", "editions", multiple=True,
-              type=click.Choice(["internal", "councillor", "public"]),
+              type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
               help="Edition to preview (repeatable).")
-@click.option("--paper", type=click.Choice(["A4", "A5", "letter"]), help="Paper size.")
+@click.option("--paper", type=click.Choice(["A4", "A5", "letter"], case_sensitive=False),
+              help="Paper size.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -268,8 +331,8 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a web browser.")
 @_interval
 @_poll
-@_workspace
-@_verbose
+@_workspace("Relative FILES are taken relative to it.")
+@_verbose()
 def serve(files, layouts, editions, paper, port, host, open_browser, interval, poll, workspace,
           verbose):
     """Preview the packs in a web browser, rebuilt and refreshed whenever a file is saved.
@@ -302,13 +365,14 @@ def _show_error(error: BriefingError) -> None:
         click.echo(f"error: {error}", err=True)
 
 
-@main.command()
+@main.command(short_help="Validate meeting files without rendering them.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]),
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "github", "json"], case_sensitive=False),
               default="text", show_default=True, help="How to print the diagnostics.")
 @_strict
-@_workspace
-@_verbose
+@_workspace("Relative FILES are taken relative to it.")
+@_verbose("this program's decisions")
 def check(files, output_format, strict, workspace, verbose):
     """Validate meeting files without rendering them (fast: for pre-commit and CI)."""
     _setup_logging(verbose, quiet=True)
@@ -332,16 +396,19 @@ def _plural(count: int, noun: str) -> str:
 
 def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checked: int,
                        strict: bool = False) -> None:
+    # One rule in every format: lines and columns count from 1, and a position that is not
+    # known (0 inside) is left out: no `:col` in text, no `col=` for GitHub, null in JSON.
     if output_format == "json":
         click.echo(json.dumps({"checked": checked, "diagnostics": [
-            {"path": d.path, "line": d.line, "column": d.column, "severity": d.severity,
-             "message": d.message} for d in diagnostics]}, indent=2))
+            {"path": d.path, "line": d.line or None, "column": (d.line and d.column) or None,
+             "severity": d.severity, "message": d.message} for d in diagnostics]}, indent=2))
         return
     for d in diagnostics:
         if output_format == "github":
             # GitHub Actions workflow commands: one annotation per problem.
-            click.echo(f"::{d.severity} file={_github_property(d.path)},line={max(d.line, 1)},"
-                       f"col={max(d.column, 1)}::{_github_data(d.message)}")
+            where = (f",line={d.line}" + (f",col={d.column}" if d.column else "")) if d.line else ""
+            click.echo(f"::{d.severity} file={_github_property(d.path)}{where}::"
+                       f"{_github_data(d.message)}")
         else:
             click.echo(f"{d.severity}: {d}", err=True)
     if output_format == "text":
@@ -377,10 +444,29 @@ def schema():
 def new(path, force):
     """Write a commented starter meeting file at PATH."""
     def body() -> int:
-        from .starter import write_starter
+        from .starter import format_doc, write_starter
 
         write_starter(path, overwrite=force)
-        click.echo(f"wrote {path}; edit it, then run `briefing check {path}`", err=True)
+        click.echo(f"wrote {path}; edit it, then run `briefing check {path}`\n"
+                   f"the meeting-file format is described in {format_doc()}", err=True)
+        return 0
+
+    _run(body, verbose=False)
+
+
+@main.command()
+@click.option("--open", "open_it", is_flag=True,
+              help="Open it in the program your system uses for Markdown or text.")
+def docs(open_it):
+    """Print where the meeting-file format guide is (meeting-format.md)."""
+    def body() -> int:
+        from .starter import format_doc
+
+        path = format_doc()
+        click.echo(str(path))
+        if open_it and click.launch(str(path)) != 0:
+            raise BriefingError(f"could not open {path}; open it in a text editor or "
+                                "Markdown viewer")
         return 0
 
     _run(body, verbose=False)

@@ -10,7 +10,9 @@ from .errors import BriefingError
 
 STARTER = """\
 {schema_line}
-# A meeting file for briefing. The full format: meeting-format.md. Check it with
+# A meeting file for briefing. The full format is in meeting-format.md, which
+#   briefing docs
+# names (`briefing docs --open` opens it). Check this file with
 #   briefing check {name}
 # and build the pack with
 #   briefing build {name}
@@ -56,11 +58,19 @@ actions:
     due: {due}
     status: open                         # open | in-progress | done | dropped
     theme: first-theme
-    you_said: What residents raised.
+    you_said: What residents raised.     # printed by the packs of later meetings that follow this one
 """
 
 
 SCHEMA_FILE = "meeting.schema.json"
+# In a checkout the guide sits in docs/; a built wheel carries it inside the package.
+_PACKAGED_DOC = Path(__file__).resolve().parent / "_docs" / "meeting-format.md"
+_CHECKOUT_DOC = Path(__file__).resolve().parent.parent / "docs" / "meeting-format.md"
+
+
+def format_doc() -> Path:
+    """Where the meeting-file format guide (meeting-format.md) is on this machine."""
+    return _PACKAGED_DOC if _PACKAGED_DOC.is_file() else _CHECKOUT_DOC
 NO_SCHEMA = ("# For checking as you type, run `briefing schema > meeting.schema.json` in the "
              "workspace\n# and point your editor's YAML schema setting at it (`briefing new` "
              "then links new files to it).")
