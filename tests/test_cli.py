@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from conftest import run_cli, write_meeting
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, minimal_meeting, run_cli, write_meeting
 
 
 def test_build_succeeds_and_names_the_output(sample_workspace):
@@ -58,3 +69,178 @@ def test_python_dash_m_and_version(workspace):
     result = run_cli("--version", cwd=workspace)
     assert result.returncode == 0
     assert "briefing" in result.stdout
+
+
+# --- one rule for every error: `error: …` on stderr; exit 2 for usage, 1 for the files -------
+
+@pytest.mark.parametrize("args, words", [
+    (["build", "--paper", "A3"], ["'--paper'", "'A3'"]),
+    (["build", "-j", "0"], ["'-j'", "0"]),
+    (["build", "--shard", "1"], ["'--shard'", "K/N"]),
+    (["build", "--shard", "4/3"], ["'--shard'", "between 1 and N"]),
+    (["check", "--format", "xml"], ["'--format'", "'xml'"]),
+    (["bogus"], ["bogus"]),
+    (["build", "--no-such-flag"], ["--no-such-flag"]),
+    (["check", "-C", "nowhere"], ["the folder nowhere does not exist"]),
+    (["watch", "-C", "nowhere"], ["the folder nowhere does not exist"]),
+])
+def test_usage_errors_are_one_error_line_and_exit_2(workspace, args, words):
+    result = run_cli(*args, cwd=workspace)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "Error:" not in result.stderr and "Usage:" not in result.stderr
+    for word in words:
+        assert word in result.stderr
+    assert "--help" in result.stderr  # where to look next
+
+
+def test_choices_are_case_insensitive(workspace):
+    write_meeting(workspace / "inputs", "m.yaml", "meeting: {title: T, date: 2025-07-12, venue: V}\n")
+    result = run_cli("check", "--format", "JSON", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["checked"] == 1
+    # Past the flags: the missing file is the (input) error, exit 1.
+    result = run_cli("build", "--paper", "a5", "--edition", "Public", "inputs/none.yaml",
+                     cwd=workspace)
+    assert (result.returncode, result.stderr.splitlines()[0]) == (
+        1, "error: inputs/none.yaml: file not found")
+
+
+def test_help_says_only_what_applies(workspace):
+    top = run_cli("--help", cwd=workspace).stdout
+    summaries = [line for line in top.splitlines() if line.startswith("  ") and "..." in line]
+    assert summaries == []  # no summary cut mid-sentence
+    assert "docs" in top
+    check_help = " ".join(run_cli("check", "--help", cwd=workspace).stdout.split())
+    assert "Relative FILES are taken relative to it" in check_help and "-o" not in check_help
+    watch_help = run_cli("watch", "--help", cwd=workspace).stdout
+    assert "FILES" not in watch_help and "-o" not in watch_help
+    assert "-vv" in run_cli("build", "--help", cwd=workspace).stdout
+
+
+@pytest.mark.parametrize("name, content, line", [("empty.yaml", "", 1), ("gone.yaml", None, None)])
+def test_every_format_leaves_out_a_column_it_does_not_know(workspace, name, content, line):
+    if content is not None:
+        (workspace / "inputs" / name).write_text(content)
+    path = f"inputs/{name}"
+    text = run_cli("check", path, cwd=workspace).stderr.splitlines()[0]
+    github = run_cli("check", "--format", "github", path, cwd=workspace).stdout.strip()
+    report = json.loads(run_cli("check", "--format", "json", path, cwd=workspace).stdout)
+    diagnostic = report["diagnostics"][0]
+    if line is None:
+        assert text.startswith(f"error: {path}: ")
+        assert github.startswith(f"::error file={path}::")
+    else:
+        assert text.startswith(f"error: {path}:{line}: ")
+        assert github.startswith(f"::error file={path},line={line}::")
+    assert (diagnostic["line"], diagnostic["column"]) == (line, None)
+
+
+def test_docs_names_the_format_guide_and_new_points_to_it(tmp_path):
+    result = run_cli("docs", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    guide = Path(result.stdout.strip())
+    assert guide.name == "meeting-format.md" and guide.is_absolute()
+    assert guide.read_text(encoding="utf-8").startswith("# The meeting file")
+    made = run_cli("new", "inputs/first.yaml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert str(guide) in made.stderr
+    assert "briefing docs" in (tmp_path / "inputs" / "first.yaml").read_text(encoding="utf-8")
+
+
+def test_the_wheel_carries_the_format_guide(tmp_path):
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                            str(wheels), str(REPO)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    [wheel] = wheels.glob("briefing-*.whl")
+    unpacked = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "briefing/_docs/meeting-format.md" in archive.namelist()
+        archive.extractall(unpacked)
+    # Installed from the wheel (no checkout beside it), `briefing docs` names the packaged copy.
+    result = run_cli("docs", cwd=tmp_path, env={"PYTHONPATH": str(unpacked)})
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == unpacked / "briefing" / "_docs" / "meeting-format.md"
+
+
+def test_verbose_shows_our_decisions_and_vv_the_libraries(workspace):
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting())
+    once = run_cli("build", "-v", "-j", "1", "-l", "brief", cwd=workspace)
+    assert once.returncode == 0, once.stderr
+    assert "building output/m/brief-internal.pdf: not built before" in once.stderr
+    assert "table from disk" not in once.stderr  # fontTools' debug lines
+    twice = run_cli("build", "-vv", "-j", "1", "-l", "brief", "--force", cwd=workspace)
+    assert twice.returncode == 0, twice.stderr
+    assert "table from disk" in twice.stderr
+
+
+def test_watch_without_inputs_says_so_and_stops(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "briefing", "watch"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no inputs folder at "), result.stderr
+    assert "watching for changes" not in result.stderr
+
+
+def test_watch_prints_what_it_rebuilt_not_what_it_skipped(workspace):
+    write_meeting(workspace / "inputs", "a.yaml", minimal_meeting())
+    write_meeting(workspace / "inputs", "b.yaml", minimal_meeting())
+    log = workspace / "watch.log"
+    with log.open("w") as stream:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "briefing", "watch", "--interval", "0.2", "-j", "1",
+             "-l", "brief"], cwd=workspace, stderr=stream, stdout=stream)
+    try:
+        def wait_for(condition, what):
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                if condition():
+                    return
+                assert watcher.poll() is None, log.read_text()
+                time.sleep(0.1)
+            pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
+
+        def watching(times):
+            return lambda: log.read_text().count("watching for changes") >= times
+
+        wait_for(watching(1), "the first build")
+        assert "built       output/b/brief-internal.pdf" in log.read_text()
+        write_meeting(workspace / "inputs", "a.yaml", minimal_meeting(summary="Changed."))
+        wait_for(watching(2), "the rebuild after a save")
+        text = log.read_text()
+        assert text.count("built       output/a/brief-internal.pdf") == 2, text
+        assert "up to date  output/b" not in text  # b was not rebuilt, and is not listed
+        assert "1 built, 1 up to date, 0 failed" in text
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+
+
+def test_setup_waits_for_the_package_lock_instead_of_failing(tmp_path):
+    # A copy of scripts/setup on a machine that lacks the system libraries, with stand-ins
+    # for dpkg-query and apt-get that record how they were called.
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "setup", tmp_path / "scripts" / "setup")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "apt-calls"
+    for name, body in (("dpkg-query", "exit 1"), ("apt-get", f'echo "$*" >> {calls}'),
+                       ("sudo", '"$@"'), ("id", "echo 0")):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    venv_python = tmp_path / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text("#!/bin/sh\nexit 0\n")
+    venv_python.chmod(0o755)
+    (tmp_path / ".venv" / ".briefing-installed").touch()
+    result = subprocess.run(["bash", str(tmp_path / "scripts" / "setup")], capture_output=True,
+                            text=True, timeout=60,
+                            env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stderr
+    assert "waits up to 5 minutes" in result.stdout
+    recorded = calls.read_text().splitlines()
+    assert len(recorded) == 2
+    assert all(line.startswith("-o DPkg::Lock::Timeout=300 ") for line in recorded), recorded
+    assert "libpango-1.0-0" in recorded[1]
