@@ -147,7 +147,7 @@ def _missing_colon(lines, line, column, problem, context, started):
         number = started.line + 1
     elif problem == "mapping values are not allowed here":
         number = _previous_content_line(lines, line)
-        if not number or _indent(_text(lines, number)) != _indent(_text(lines, line)):
+        if not number or _key_column(_text(lines, number)) != _indent(_text(lines, line)):
             return None
     else:
         return None
@@ -175,6 +175,8 @@ def _special_first_character(lines, line, column, problem, context, started):
                "&": "`&` marks an anchor", "!": "`!` marks a tag", "%": "`%` marks a directive"
                }.get(first)
     if first in "[{" and "expected" in problem:
+        if value.split(" #")[0].rstrip().endswith("}]"[first == "["]):
+            return None  # a whole list or mapping: something else is wrong
         meaning = f"`{first}` starts a {'list' if first == '[' else 'mapping'}"
     if meaning is None or ("alias" in problem and first != "*"):
         return None
@@ -221,16 +223,35 @@ def _indentation(lines, line, column, problem, context, started):
     if "expected <block end>" not in problem and problem != "mapping values are not allowed here":
         return None
     text = _text(lines, line)
+    here = _indent(text)
+    spaces = f"{here} space{'s' * (here != 1)}"
+    if text.lstrip().startswith("- "):
+        above = _previous_content_line(lines, line)
+        if not above:
+            return None
+        return line, here + 1, (
+            f"this list item is indented {spaces}, out of step with the lines above (line "
+            f"{above} has {_indent(_text(lines, above))}); start every `- ` of one list in the "
+            "same column, using spaces only")
+    if not _KEY_VALUE.match(text):  # a line of text, such as the lines of a `|` block
+        above = _previous_content_line(lines, line)
+        if not above or _indent(_text(lines, above)) <= here:
+            return None
+        return line, here + 1, (
+            f"this line is indented {spaces}, less than the text above it; indent every line "
+            f"of a block of text at least as far as its first line (line {above} has "
+            f"{_indent(_text(lines, above))}), using spaces only")
     above = _previous_content_line(lines, line)
+    while above and not _KEY_VALUE.match(_text(lines, above)):
+        above = _previous_content_line(lines, above)  # skip the lines of a block of text
     if not above:
         return None
     above_text = _text(lines, above)
-    here, there = _indent(text), _key_column(above_text)
+    there = _key_column(above_text)
     if here == there and problem != "mapping values are not allowed here":
         return None
     key = text.strip().split(":")[0].lstrip("- ").strip()
     above_key = above_text.strip().lstrip("- ").split(":")[0].strip()
-    spaces = f"{here} space{'s' * (here != 1)}"
     return line, here + 1, (
         f"`{key}` is indented {spaces}, out of step with the lines above; a key must start "
         f"in the same column as the other keys of its mapping (`{above_key}` on line {above} "

@@ -74,6 +74,15 @@ CORPUS = {
     "item-key-under-the-dash": (HEAD + "themes:\n  - id: t\n  title: T\n",
                                 [(7, ["`title` is indented 2 spaces",
                                       "if it starts another item of the list, begin it with `- `"])]),
+    "block-text-line-out-of-step": (HEAD + "summary: |\n    Residents met officers.\n  They asked for more.\n",
+                                    [(7, ["this line is indented 2 spaces, less than the text above",
+                                          "line 6 has 4"])]),
+    "list-item-out-of-step": (HEAD + "attendance:\n  - {group: Residents, count: 3}\n"
+                                     "   - {group: Officers, count: 2}\n",
+                              [(7, ["this list item is indented 3 spaces", "line 6 has 2",
+                                    "same column"])]),
+    "list-item-missing-colon": (HEAD + "actions:\n  - id A1\n    action: Open the hall\n",
+                                [(6, ["`id` is missing the colon", "`id: A1`"])]),
     # Lists and mappings mixed up.
     "list-written-as-mapping": (HEAD + "themes:\n  id: t\n  title: T\n",
                                 [(6, ["`themes` should be a list", "start each item with `- `"])]),
