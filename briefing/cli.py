@@ -82,7 +82,7 @@ class _Group(click.Group):
         sys.exit(code or 0)
 
 
-def _run(function, verbose: bool) -> None:
+def _run(function, verbose: int) -> None:
     """Call a command body; turn our errors into `error: …` lines and an exit code."""
     try:
         code = function()
@@ -127,6 +127,8 @@ def _verbose(what: str = "what is built and why"):  # noqa: ANN201 - a click dec
     return click.option("-v", "--verbose", count=True,
                         help=f"Say {what}, with tracebacks; -vv adds the libraries' debug "
                              "output.")
+
+
 _strict = click.option("--strict", is_flag=True, default=None,
                        help="Treat warnings as failures (for CI).")
 
@@ -287,8 +289,11 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
         def make_config():
             return load_config(workspace, build=layouts, editions=editions, jobs=jobs)
 
-        config = make_config()
-        if not config.inputs.is_dir():
+        try:
+            config = make_config()
+        except BriefingError:
+            config = None  # a broken briefing.toml is reported below, and watched until fixed
+        if config is not None and not config.inputs.is_dir():
             raise BriefingError(f"no inputs folder at {config.inputs}; create it and put "
                                 "meeting files in it, then run `briefing watch` again")
         if not verbose:  # say what was rebuilt, not every output that was already up to date
