@@ -1,10 +1,11 @@
-"""Turn a YAML syntax error into the slip a newcomer made: the line it is on and what to type instead.
+"""Turn the YAML slips of a newcomer into the line where they are and what to type instead.
 
 PyYAML reports where its parser gave up, which is often the line after the mistake, in
-parser words ("while scanning a simple key"). This module looks at the text around that
-point for the common slips (a key without its colon, `: ` or an apostrophe inside text,
-curly quotes, a tab, a line indented out of step) and says how to fix them.
-"""
+parser words ("while scanning a simple key"). `explain` looks at the text around that point
+for the common slips (a key without its colon, `: ` or an apostrophe inside text, curly
+quotes, a tab, a line indented out of step) and says how to fix them; `value_hint` says what
+to write when YAML read a value other than as meant (`12 people`, `twelve`, `12/07/2025`,
+`- Question 1: what would help?`)."""
 
 from __future__ import annotations
 
