@@ -144,6 +144,9 @@ CORPUS = {
                               ).replace("\n", "\r\n"), []),
     "windows-line-endings-with-a-slip": ((COUNT + "    count: twelve\n").replace("\n", "\r\n"),
                                          [(7, ["in digits: 12"])]),
+    "windows-line-endings-missing-colon": ("meeting:\r\n  title: T\r\n  date 2025-07-12\r\n"
+                                           "  venue: V\r\n",
+                                           [(3, ["`date` is missing the colon", "`date: 2025-07-12`"])]),
 }
 
 
