@@ -114,8 +114,9 @@ def test_help_says_only_what_applies(workspace):
     assert "docs" in top
     check_help = " ".join(run_cli("check", "--help", cwd=workspace).stdout.split())
     assert "Relative FILES are taken relative to it" in check_help and "-o" not in check_help
-    watch_help = run_cli("watch", "--help", cwd=workspace).stdout
-    assert "FILES" not in watch_help and "-o" not in watch_help
+    watch_help = " ".join(run_cli("watch", "--help", cwd=workspace).stdout.split())
+    assert "Relative FILES" not in watch_help and "-o" not in watch_help
+    assert "Workspace folder (holds briefing.toml, inputs/, layouts/). [default: .]" in watch_help
     assert "-vv" in run_cli("build", "--help", cwd=workspace).stdout
 
 
