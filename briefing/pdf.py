@@ -1,7 +1,7 @@
 """Turn HTML into PDF bytes with WeasyPrint, using only layout fonts and layout files.
 
-The only module that uses weasyprint (preload.py merely imports it into the -j fork
-server). Its default URL fetcher reads any local file and any
+The only module that uses weasyprint (svgtext.py mends its SVG text drawing; preload.py
+merely imports it into the -j fork server). Its default URL fetcher reads any local file and any
 network address; ours maps the fixed virtual base URL onto the layout folders and refuses
 everything else, so nothing in a meeting file can read a local file or touch the network.
 Fonts likewise: fontconfig is pointed at layouts/base/fontconfig.conf (the shipped fonts,
@@ -79,6 +79,10 @@ def _fetcher_class():
     _note_sources()
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
+
+    from .svgtext import install
+
+    install()  # chart text in Bengali and Arabic script shapes as body text does
 
     class SandboxedFetcher(URLFetcher):
         """Serve data: URLs and files under the layout roots; refuse and log the rest."""
