@@ -40,14 +40,19 @@ def layout_roots(workspace_layouts: Path | None) -> list[Path]:
 
 LAYOUT_SETTINGS = "layout.toml"
 MAX_LAYOUT_FILE_BYTES = 50 * 1024 * 1024  # any file a layout serves: CSS, fonts, images
-# Charts are stretched to the column: at 1.25 their smallest text (9pt) prints at about 12pt,
-# the house minimum for text in the pack.
-DEFAULT_CHART_TEXT_SCALE = 1.25
+DEFAULT_CHART_TEXT_SIZE = 12.0  # points: the pack's body size
+# Paper width and height in millimetres, and the side margins every built-in layout keeps
+# (base.css @page): a chart is drawn exactly as wide as the text column it prints in.
+PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "letter": (215.9, 279.4)}
+SIDE_MARGINS_MM = 36.0
+CHART_HEIGHT_SHARE = 0.5  # a chart takes at most this share of the paper's height
+POINTS_PER_MM = 72 / 25.4
 
 
-def chart_text_scale(roots: list[Path], layout: str) -> float:
-    """How much larger than usual a layout prints chart text (`chart_text_scale` in the
-    layout folder's layout.toml, e.g. 1.75 for large print; 1.25 when absent)."""
+def chart_text_size(roots: list[Path], layout: str) -> float:
+    """The size in points chart text prints at in a layout: `chart_text_size` in the layout
+    folder's layout.toml (e.g. 16 for large print), 12 when absent. The older
+    `chart_text_scale` is still read: 1.25 (its old default) means 12 pt."""
     import tomllib
 
     for root in roots:
@@ -62,12 +67,28 @@ def chart_text_scale(roots: list[Path], layout: str) -> float:
                                 f"{why_unreadable(error, MAX_LAYOUT_FILE_BYTES)}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise BriefingError(f"{settings_file}: cannot read layout settings: {error}") from None
-        scale = settings.get("chart_text_scale", DEFAULT_CHART_TEXT_SCALE)
+        if "chart_text_size" in settings:
+            size = settings["chart_text_size"]
+            if isinstance(size, bool) or not isinstance(size, (int, float)) or not 6 <= size <= 48:
+                raise BriefingError(f"{settings_file}: `chart_text_size` should be a size in "
+                                    f"points from 6 to 48, found {size!r}")
+            return float(size)
+        scale = settings.get("chart_text_scale", 1.25)
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.5 <= scale <= 3:
             raise BriefingError(f"{settings_file}: `chart_text_scale` should be a number "
                                 f"from 0.5 to 3, found {scale!r}")
-        return float(scale)
-    return DEFAULT_CHART_TEXT_SCALE
+        return round(DEFAULT_CHART_TEXT_SIZE * scale / 1.25, 2)
+    return DEFAULT_CHART_TEXT_SIZE
+
+
+def chart_size(roots: list[Path], layout: str, paper: str):
+    """How wide a chart prints on this paper (the text column) and how large its text is."""
+    from .charts import ChartSize
+
+    width, height = PAPER_MM.get(paper, PAPER_MM["A4"])
+    return ChartSize(width=round((width - SIDE_MARGINS_MM) * POINTS_PER_MM, 2),
+                     text=chart_text_size(roots, layout),
+                     max_height=round(height * CHART_HEIGHT_SHARE * POINTS_PER_MM, 2))
 
 
 def overridden_layouts(workspace_layouts: Path | None) -> list[Path]:

@@ -120,6 +120,10 @@ class Action(_Strict):
 class DataSet(_Strict):
     id: Text = Field(min_length=1)
     title: Text = Field(min_length=1)
+    headline: Text | None = Field(
+        None, description="The finding in words, printed as the figure's title above the chart "
+                          "(e.g. \"Stops fell by a tenth from April to May\"); optional, "
+                          "default: the title, which then reads as the figure's title.")
     kind: ChartKind = "bar"
     unit: Text | None = None
     categories: list[Category] = []

@@ -33,7 +33,7 @@ class Renderer:
         self.environment = make_environment(self.roots, config.workspace)
         self.charts = ChartCache(config.chart_cache, write=write_atomically,
                                  key=signing_key(config.workspace))
-        self.chart_text_scales: dict[str, float] = {}  # layout -> its layout.toml setting
+        self.chart_sizes: dict[str, object] = {}  # layout -> its ChartSize on the paper
         self._covered: frozenset[int] | None = None  # characters the layouts' fonts draw
 
     def warm_up(self) -> None:
@@ -54,18 +54,18 @@ class Renderer:
         from .archivecopy import archive_sources
         from .charts import charts_for, series_charts
         from .editions import edition_view
-        from .layouts import chart_text_scale, render_html
+        from .layouts import chart_size, render_html
         from .pdf import html_to_pdf
         from .pdfpost import tidy_pdf
 
         view = self.printable(edition_view(series, edition))
-        if layout not in self.chart_text_scales:
-            self.chart_text_scales[layout] = chart_text_scale(self.roots, layout)
-        scale = self.chart_text_scales[layout]
-        charts = charts_for(view.content, self.font_path, self.charts, text_scale=scale)
+        if layout not in self.chart_sizes:
+            self.chart_sizes[layout] = chart_size(self.roots, layout, self.config.paper)
+        size = self.chart_sizes[layout]
+        charts = charts_for(view.content, self.font_path, self.charts, size=size)
         if len(series.meetings) > 1:
             charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
-                                    text_scale=scale)
+                                    size=size)
         html = render_html(self.environment, layout, view.content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows)

@@ -25,7 +25,7 @@ from briefing.charts import (
 )
 from briefing.config import load_config
 from briefing.datafiles import parse_csv
-from briefing.layouts import chart_text_scale, layout_roots
+from briefing.layouts import chart_size, layout_roots
 from briefing.meetings import load_meeting
 from briefing.models import DataSet
 
@@ -65,14 +65,14 @@ def test_each_kind_draws_the_same_chart_from_inline_figures_and_from_csv(workspa
     assert root.tag.endswith("svg")
     kind_name = {"bar": "Bar", "barh": "Horizontal bar", "line": "Line",
                  "stacked": "Stacked bar"}[kind]
-    assert data[1].alt.startswith(f"{kind_name} chart of figures as {kind} (%): ")
+    assert data[1].alt.startswith(f"Figures as {kind} (%). {kind_name} chart: ")
     for value in ("2021 68", "2024 75", "2021 80", "2024 79.5"):
         assert value in data[1].alt
     assert data[1].rows == (("2021", "68", "80"), ("2024", "75", "79.5"))
 
 
 def test_kinds_are_drawn_differently():
-    base = {"id": "x", "title": "X", "categories": ["A", "B"], "series": {"S": [1, 2]},
+    base = {"id": "x", "title": "X", "categories": ["A", "B", "C"], "series": {"S": [1, 2, 3]},
             "source": "s"}
     svgs = {kind: draw(DataSet(**base, kind=kind), FONT).svg for kind in KINDS}
     assert len(set(svgs.values())) == len(KINDS)
@@ -306,10 +306,10 @@ def test_pdf_has_one_figure_with_alt_text_per_chart(data_pack):
     with pikepdf.open(data_pack["pdf"]) as pdf:
         alts = [str(element.get("/Alt", "")) for element in
                 _struct_elements(pdf.Root.StructTreeRoot) if element.get("/S") == "/Figure"]
-    # attendance, themes, actions, and the two sourced data charts; not the unsourced one
-    assert len(alts) == 5, alts
-    expected = ["Residents 1,234, Officers 16", "Points: Theme one 1; Quotes: Theme one 0",
-                "Open 1, In progress 0, Done 1, Dropped 0", "April 1,520, May 1,384.5",
+    # actions and the line chart; attendance and stops have two values each, so they print
+    # as sentences; the unsourced figure not at all; the pack's own make-up is never charted
+    assert len(alts) == 2, alts
+    expected = ["Open 1, In progress 0, Done 1, Dropped 0",
                 "Black officers: 2021 68, 2024 75; White officers: 2021 80, 2024 79.5"]
     for figures, alt in zip(expected, alts, strict=True):
         assert figures in alt, alts
@@ -317,7 +317,8 @@ def test_pdf_has_one_figure_with_alt_text_per_chart(data_pack):
 
 def test_pdf_prints_sources_caveats_and_a_data_annex_but_not_unsourced_figures(data_pack):
     text = " ".join(pdf_pages(data_pack["pdf"]))
-    assert "Stops by month (stops)" in text
+    assert "Stops by month (stops): April 1,520, May 1,384.5." in text
+    assert "1,250 people attended: Residents 1,234, Officers 16." in text
     assert "Source: Test source alpha." in text
     assert "Test caveat beta" in text
     assert "Source: Test source gamma." in text
@@ -333,7 +334,7 @@ def test_second_build_reuses_every_chart_without_matplotlib(data_pack):
     assert first["built"] == second["built"] == 1 and not first["failed"]
     assert first["matplotlib"] is True  # a fresh build draws
     assert second["matplotlib"] is False  # the next one only reads the cache
-    assert len(data_pack["cached"]) == 5
+    assert len(data_pack["cached"]) == 2
     # each SVG with its signed record, and nothing else
     assert sorted((data_pack["root"] / "output" / ".cache" / "charts").iterdir()) == sorted(
         [*data_pack["cached"], *(path.with_suffix(".json") for path in data_pack["cached"])])
@@ -343,9 +344,9 @@ def test_second_build_reuses_every_chart_without_matplotlib(data_pack):
 def test_svg_bytes_match_across_processes(data_pack):
     meeting = load_meeting(data_pack["root"] / "inputs" / "m.yaml")
     cache = ChartCache()
-    scale = chart_text_scale(layout_roots(None), "pack")  # as the build draws them for the pack
-    drawn = {chart.svg for chart in charts_for(meeting.content, FONT, cache, text_scale=scale)}
-    assert cache.drawn == 5
+    size = chart_size(layout_roots(None), "pack", "A4")  # as the build draws them for the pack
+    drawn = {chart.svg for chart in charts_for(meeting.content, FONT, cache, size=size)} - {b""}
+    assert cache.drawn == 2
     assert drawn == {path.read_bytes() for path in data_pack["cached"]}
 
 
@@ -355,8 +356,10 @@ def test_sample_pack_prints_its_illustrative_figure_marked_as_such(sample_pack):
     with pikepdf.open(sample_pack) as pdf:
         figures = [element for element in _struct_elements(pdf.Root.StructTreeRoot)
                    if element.get("/S") == "/Figure"]
-    assert len(figures) == 4  # attendance, themes, actions and the one `data:` entry
+    assert len(figures) == 2  # attendance and the one `data:` entry
     assert all(str(figure.get("/Alt", "")).strip() for figure in figures)
     text = " ".join(pdf_pages(sample_pack))
+    assert "All 6 actions are open." in text  # every action open: a sentence, not a chart
+    assert "Figure 2: Word of mouth brought the most attendees (illustrative)" in text
     assert "How attendees heard about the meeting (illustrative)" in text
     assert "Illustrative only. These figures were not collected at the meeting" in text
