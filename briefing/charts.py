@@ -701,32 +701,39 @@ class _Plot:
         return (any(box.overlaps(label.box, gap) for label in self.labels)
                 or any(box.overlaps(o, 0.5) for o in obstacles))
 
-    def _fits_figure(self, box: _Box) -> bool:
-        return box.x0 >= 0 and box.x1 <= self.size.width and box.y0 >= 0
-
     def _label_bars(self) -> None:
         """Value labels at the ends of the bars: full figures, else shortened (£1.48m), else
         shortened and moved above each other (upright bars), else those that cannot fit are
         dropped (and a value axis with gridlines is drawn instead)."""
         texts = {short: [[format_value(v, self.unit, short) for v in values]
                          for values in self.series.values()] for short in (False, True)}
-        plans = [(False, False, 0.55), (True, False, 0.55)]
+        plans = [(texts[False], False, 0.55)]
+        if texts[True] != texts[False]:
+            plans.append((texts[True], False, 0.55))
         if self.kind == "bar":
-            plans.append((True, True, 0.4))
-        plans.append((True, False, 0.0))
-        if texts[True] == texts[False]:
-            plans = [plan for plan in plans if not plan[0]]
-        for short, stack, least in plans:
-            drop = least == 0.0
-            if self._try_bars(texts[short], stack, drop, least):
+            plans.append((texts[True], True, 0.4))
+        plans.append((None, False, 0.0))  # no value labels: series names and a value axis
+        for plan_texts, stack, least in plans:
+            if self._try_bars(plan_texts, stack, least):
                 return
 
-    def _try_bars(self, texts, stack: bool, drop: bool, least: float) -> bool:
-        base_lo, base_hi = self._value_range()
-        self.lo, self.hi = base_lo, base_hi
+    def _try_bars(self, texts, stack: bool, least: float) -> bool:
+        frame = self.rect, self.height
+        if stack:  # labels above each other need a taller plot to leave the bars room
+            left, bottom, width, height = self.rect
+            taller = min(height * 1.5, self.size.max_height - self.height + height)
+            self.rect, self.height = (left, bottom, width, taller), self.height - height + taller
+        if not self._fit_bars(texts, stack, least):
+            self.rect, self.height = frame
+            return False
+        return True
+
+    def _fit_bars(self, texts, stack: bool, least: float) -> bool:
+        drop = texts is None
+        self.lo, self.hi = self._value_range()
         for _attempt in range(12):
             self.labels, self.all_labelled = [], True
-            overflow = self._place_bar_labels(texts, stack, drop)
+            overflow = self._place_bar_labels(texts, stack)
             if overflow is None:
                 return False  # a label collided and this plan does not drop labels
             grow_hi, grow_lo = overflow
@@ -751,9 +758,10 @@ class _Plot:
     def _span(self) -> float:
         return self.rect[2] if self.kind == "barh" else self.rect[3]
 
-    def _place_bar_labels(self, texts, stack: bool, drop: bool):
+    def _place_bar_labels(self, texts, stack: bool):
         """Place labels at the current scale; return how far they overrun the plot at its high
-        and low ends (points), or None when one collides and the plan may not drop it."""
+        and low ends (points), or None when one collides. Without texts, only the series'
+        names are placed (the value axis then gives the values)."""
         left, bottom, width, height = self.rect
         bars = self.bar_boxes()
         obstacles = [box for _c, _i, box in bars]
@@ -761,23 +769,21 @@ class _Plot:
         order = sorted(bars, key=lambda item: (item[0], item[1]))
         for c, i, bar in order:
             value = list(self.series.values())[i][c]
-            text = texts[i][c]
-            candidates = [text]
-            if self.named and self.kind == "barh" and c == 0:
-                candidates = [f"{names[i]}: {text}"] + ([names[i]] if drop else [])
-            placed = False
-            for candidate in candidates:
-                label = self._bar_label(candidate, bar, value, obstacles, stack)
-                if label is not None:
-                    self.labels.append(label)
-                    placed = True
-                    if candidate == names[i]:
-                        self.all_labelled = False
-                    break
-            if not placed:
-                if not drop:
-                    return None
+            if texts is None:
                 self.all_labelled = False
+                text = names[i] if self.named and self.kind == "barh" and c == 0 else None
+            else:
+                text = texts[i][c]
+                if self.named and self.kind == "barh" and c == 0:
+                    text = f"{names[i]}: {text}"
+            if text is None:
+                continue
+            label = self._bar_label(text, bar, value, obstacles, stack, is_value=texts is not None)
+            if label is None:
+                if texts is not None:
+                    return None
+                continue
+            self.labels.append(label)
         if self.named and self.kind == "bar":  # name each series over its first bar
             for c, i, bar in order:
                 if c == 0:
@@ -807,7 +813,8 @@ class _Plot:
                 return None
             return _Label(text, box, "left" if upward else "right", value=is_value)
         middle = (bar.x0 + bar.x1) / 2
-        x0 = min(max(middle - width / 2, 0.0), self.size.width - width)
+        left, _bottom, plot_width, _height = self.rect  # kept over the plot, clear of the axis
+        x0 = max(min(middle - width / 2, left + plot_width - width), left)
         x1 = x0 + width
         beside = [o for o in obstacles if o.x0 < x1 + gap and x0 < o.x1 + gap]
         if upward:

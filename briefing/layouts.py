@@ -45,7 +45,10 @@ DEFAULT_CHART_TEXT_SIZE = 12.0  # points: the pack's body size
 # (base.css @page): a chart is drawn exactly as wide as the text column it prints in.
 PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "letter": (215.9, 279.4)}
 SIDE_MARGINS_MM = 36.0
-CHART_HEIGHT_SHARE = 0.5  # a chart takes at most this share of the paper's height
+# A chart with its title, subtitle and source takes at most half the paper's height, so it
+# shares a page with its heading: the drawing gets that less eight lines of its text.
+CHART_HEIGHT_SHARE = 0.5
+CAPTION_LINES = 8
 POINTS_PER_MM = 72 / 25.4
 
 
@@ -86,9 +89,10 @@ def chart_size(roots: list[Path], layout: str, paper: str):
     from .charts import ChartSize
 
     width, height = PAPER_MM.get(paper, PAPER_MM["A4"])
-    return ChartSize(width=round((width - SIDE_MARGINS_MM) * POINTS_PER_MM, 2),
-                     text=chart_text_size(roots, layout),
-                     max_height=round(height * CHART_HEIGHT_SHARE * POINTS_PER_MM, 2))
+    text = chart_text_size(roots, layout)
+    return ChartSize(width=round((width - SIDE_MARGINS_MM) * POINTS_PER_MM, 2), text=text,
+                     max_height=round(height * CHART_HEIGHT_SHARE * POINTS_PER_MM
+                                      - CAPTION_LINES * text, 2))
 
 
 def overridden_layouts(workspace_layouts: Path | None) -> list[Path]:
