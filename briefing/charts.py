@@ -507,6 +507,7 @@ class _Label:
     ha: str = "center"
     colour: str = INK
     value: bool = True  # a value label (False: a series name)
+    boxed: bool = False  # on a white ground (inside a hatched bar)
 
 
 class _Measure:
@@ -599,6 +600,8 @@ class _Plot:
         lo, hi = min(0.0, min(values)), max(0.0, max(values))
         if self.kind == "line" and self.present and min(values) < 0:
             lo = min(values)
+        if self.kind == "line" and self.m > 1:  # lines drawn clear of the top of the plot
+            hi += (hi - lo) * 0.08
         if hi == lo:
             hi = lo + 1
         return lo, hi
@@ -625,20 +628,23 @@ class _Plot:
         em, width = self.em, self.size.width
         self.top_margin = 0.4 * em
         if self.legend:
-            widest = max(self.measure.width(name) for name in self.series) + 3 * em
+            widest = max(self.measure.width(name) for name in self.series) + 5.5 * em
             columns = max(1, min(self.m, int(width // widest)))
             self.legend_columns = columns
             self.top_margin += math.ceil(self.m / columns) * 1.5 * em + 0.5 * em
         tick_width = self.measure.width(self._tick_text(self.hi * 1.3 if self.hi > 0 else self.lo * 1.3))
         if self.kind == "barh":
-            self.category_text = [self.measure.wrap(c, 0.38 * width) for c in self.categories]
+            self.category_text = [self.measure.wrap(c, 0.4 * width) for c in self.categories]
             left = max((self.measure.box(t)[0] for t in self.category_text), default=0) + 0.6 * em
-            bar = LINE * em * 1.1  # each bar holds a line of text beside it
+            bar = LINE * em * 1.3  # each bar holds a line of text beside it, clear of the next
             row = max(self.m * bar / 0.8,
-                      max((self.measure.box(t)[1] for t in self.category_text), default=0) + GAP * em)
+                      max((self.measure.box(t)[1] for t in self.category_text), default=0) + 0.8 * em)
             self.bottom_margin = (LINE * em + 0.6 * em) if self.show_axis else 0.3 * em
             plot_height = max(row * self.n, 2 * em)
-            height = min(plot_height + self.top_margin + self.bottom_margin, self.size.max_height)
+            # Rows of bars may run past the usual greatest height (by half) before they are
+            # squeezed: a squeezed row has no room for its labels.
+            height = min(plot_height + self.top_margin + self.bottom_margin,
+                         self.size.max_height * 1.5)
             self.rect = (left, self.bottom_margin, width - left - 0.3 * em,
                          height - self.top_margin - self.bottom_margin)
             self.height = height
@@ -649,11 +655,13 @@ class _Plot:
             right += max(self.measure.width(name) for name in self.series) + PAD + 0.6 * em
         plot_width = width - left - right
         slot = plot_width / max(1, self.n)
-        self.category_text = [self.measure.wrap(c, slot - 0.4 * em) for c in self.categories]
         self.category_every = 1
-        if self.kind == "line":  # too many points to name each: name every k-th
-            widest = max((self.measure.box(t)[0] for t in self.category_text), default=0)
-            self.category_every = max(1, math.ceil((widest + GAP * em) / slot))
+        if self.kind == "line":  # too many points to name each in full: name every k-th
+            longest = max((self.measure.width(word) for c in self.categories for word in c.split()),
+                          default=0)
+            self.category_every = max(1, math.ceil((longest + 0.4 * em) / slot))
+        self.category_text = [self.measure.wrap(c, slot * self.category_every - 0.4 * em)
+                              for c in self.categories]
         lines = max((t.count("\n") + 1 for t in self.category_text), default=1)
         self.bottom_margin = lines * LINE * em + 0.5 * em
         plot_height = min(max(0.42 * width, 8 * em),
@@ -890,7 +898,7 @@ class _Plot:
                 middle_x, middle_y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
                 self.labels.append(_Label(text, _Box(middle_x - width / 2, middle_y - height / 2,
                                                      middle_x + width / 2, middle_y + height / 2),
-                                          colour="white" if i == 0 else INK))
+                                          colour="white" if i == 0 else INK, boxed=i > 0))
             else:
                 self.all_labelled = False
         if self.m > 1:
@@ -1052,7 +1060,9 @@ class _Plot:
             figure.text(x / 72, (box.y0 + box.y1) / 2 / 72, label.text,
                         transform=figure.dpi_scale_trans, ha=label.ha, va="center",
                         multialignment="center", color=label.colour, fontsize=self.em,
-                        linespacing=1.15)
+                        linespacing=1.15,
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                              "edgecolor": "none"} if label.boxed else None)
         buffer = io.BytesIO()
         with warnings.catch_warnings():
             # "Glyph … missing from font(s)": fontcheck already warns about such characters
