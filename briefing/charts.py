@@ -108,10 +108,14 @@ def format_number(value: float | None) -> str:
 
 def compact_number(value: float) -> str:
     """Three significant figures with k, m or bn: 1,480,000 as 1.48m (for labels short of room)."""
-    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e4, "k")):
-        if abs(value) >= limit:
-            text = f"{value / limit:.3g}"
-            return (format_number(round(value / limit)) if "e" in text else text) + suffix
+    for least, unit, suffix in ((1e9, 1e9, "bn"), (1e6, 1e6, "m"), (1e4, 1e3, "k")):
+        if abs(value) >= least:
+            text = f"{value / unit:.3g}"
+            if "e" not in text:
+                return text + suffix
+            if unit < 1e9:  # 999,999 rounds to a thousand k: one m
+                return compact_number(math.copysign(unit * 1000, value))
+            return format_number(round(value / unit)) + suffix
     return format_number(value)
 
 

@@ -104,6 +104,23 @@ def test_numbers_are_formatted_for_uk_readers():
     assert format_number(None) == "no data"
 
 
+def test_labels_short_of_room_use_three_figures_and_the_unit():
+    from briefing.charts import compact_number, format_value, unit_phrase
+
+    assert compact_number(1480000) == "1.48m"
+    assert compact_number(1700000) == "1.7m"
+    assert compact_number(14800) == "14.8k"
+    assert compact_number(2500000000) == "2.5bn"
+    assert compact_number(9999) == "9,999"
+    assert compact_number(999999) == "1m"
+    assert format_value(1480000, "£") == "£1,480,000"
+    assert format_value(1480000, "£", short=True) == "£1.48m"
+    assert format_value(-1500, "£") == "-£1,500"
+    assert format_value(68.5, "%") == "68.5%"
+    assert (unit_phrase("people"), unit_phrase("%"), unit_phrase("£"), unit_phrase("m/s")) == (
+        "Number of people", "Per cent", "Pounds (£)", "Unit: m/s")
+
+
 def test_series_charts_show_attendance_and_actions_across_meetings():
     rows = [("May 2025", 30, 6, 0), ("July 2025", 34, 4, 2), ("October 2025", 41, 2, 5)]
     charts = series_charts(rows, FONT)
