@@ -144,14 +144,6 @@ def unit_phrase(unit: str | None) -> str:
     return f"Unit: {unit}"
 
 
-def axis_label(unit: str | None) -> str:
-    if not unit:
-        return "Number"
-    if unit == "%":
-        return "Per cent (%)"
-    return unit[0].upper() + unit[1:]
-
-
 def long_date(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -510,7 +502,6 @@ class _Label:
     box: _Box
     ha: str = "center"
     colour: str = INK
-    value: bool = True  # a value label (False: a series name)
     boxed: bool = False  # on a white ground (inside a hatched bar)
 
 
@@ -759,8 +750,8 @@ class _Plot:
         else:
             if not drop:
                 return False
-        reach = max(abs(v) for v in self.present) if self.present else 0
-        share = reach / (self.hi - self.lo) if self.hi > self.lo else 1
+        low, high = self._value_range()
+        share = (high - low) / (self.hi - self.lo) if self.hi > self.lo else 1  # left to bars
         if share < least:
             return False
         if drop:
@@ -790,7 +781,7 @@ class _Plot:
                     text = f"{names[i]}: {text}"
             if text is None:
                 continue
-            label = self._bar_label(text, bar, value, obstacles, stack, is_value=texts is not None)
+            label = self._bar_label(text, bar, value, obstacles, stack)
             if label is None:
                 if texts is not None:
                     return None
@@ -800,7 +791,7 @@ class _Plot:
             for c, i, bar in order:
                 if c == 0:
                     label = self._bar_label(names[i], bar, list(self.series.values())[i][0],
-                                            obstacles, True, is_value=False)
+                                            obstacles, True)
                     if label is not None:  # stacked upwards, a name always finds room
                         self.labels.append(label)
         top, end = (bottom + height, left + width)
@@ -811,7 +802,7 @@ class _Plot:
                 max((bottom - label.box.y0 for label in self.labels), default=0))
 
     def _bar_label(self, text: str, bar: _Box, value: float | None, obstacles: list[_Box],
-                   stack: bool, is_value: bool = True) -> _Label | None:
+                   stack: bool) -> _Label | None:
         width, height = self.measure.box(text)
         gap = GAP * self.em
         upward = (value or 0) >= 0
@@ -821,9 +812,9 @@ class _Plot:
                 box = _Box(bar.x1 + PAD, middle - height / 2, bar.x1 + PAD + width, middle + height / 2)
             else:
                 box = _Box(bar.x0 - PAD - width, middle - height / 2, bar.x0 - PAD, middle + height / 2)
-            if self._collides(box, obstacles) or box.x0 < 0:
+            if self._collides(box, obstacles):  # past the plot's ends: the scale makes room
                 return None
-            return _Label(text, box, "left" if upward else "right", value=is_value)
+            return _Label(text, box, "left" if upward else "right")
         middle = (bar.x0 + bar.x1) / 2
         left, _bottom, plot_width, _height = self.rect  # kept over the plot, clear of the axis
         x0 = max(min(middle - width / 2, left + plot_width - width), left)
@@ -847,7 +838,7 @@ class _Plot:
             else:
                 y1 = min(h.y0 for h in hits) - gap
                 box = _Box(x0, y1 - height, x1, y1)
-        return _Label(text, box, "center", value=is_value)
+        return _Label(text, box, "center")
 
     def _drop_outside(self) -> None:
         """After the last plan: drop any label still outside the plot (it had no room)."""
@@ -942,7 +933,7 @@ class _Plot:
         for i, name in enumerate(self.series):
             width = self.measure.width(name)
             self.labels.append(_Label(name, _Box(x, placed[i], x + width, placed[i] + height),
-                                      "left", colour=INK, value=False))
+                                      "left"))
 
     def _label_line(self) -> None:
         """One series: each value above (or below) its point where it fits. Several: names at the
