@@ -210,7 +210,7 @@ def test_figure_boxes_are_in_points_inside_the_page(built):
         figures = [(numbers[e.Pg.objgen], [float(v) for v in e.A.BBox])
                    for e in walk(document(pdf)) if str(e.S) == "/Figure"]
         sizes = [[float(v) for v in page.MediaBox] for page in pdf.pages]
-    assert len(figures) >= 5
+    assert len(figures) >= 4  # every chart; the pack's own make-up is never charted
     with pdfplumber.open(pdf_path) as plumbed:
         for index, (x1, y1, x2, y2) in figures:
             left, bottom, right, top = sizes[index]

@@ -180,8 +180,9 @@ def test_a_fifo_named_like_a_font_does_not_hang_check(workspace):
 
 
 def test_a_planted_chart_in_the_cache_is_not_printed(workspace):
-    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(
-        attendance=[{"group": "Residents", "count": 12}]))
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(  # three groups: a chart
+        attendance=[{"group": "Residents", "count": 12}, {"group": "Officers", "count": 5},
+                    {"group": "Councillors", "count": 2}]))
     assert run_cli("build", cwd=workspace).returncode == 0
     cached = sorted((workspace / "output" / ".cache" / "charts").glob("*.svg"))
     assert cached
