@@ -12,7 +12,7 @@ from .errors import Diagnostic, InputError
 from .files import FileRead, Reads, read_file, root_for
 from .meetings import Meeting, is_overdue, load_meeting
 from .models import Action, MeetingInfo, Quote
-from .yamlsource import MEETING_SUFFIXES
+from .yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,14 @@ class SeriesLoader:
         root = self.follows_root(meeting)
         while chain[-1].content.meeting.follows:
             newer = chain[-1]
+            if len(chain) == MAX_FOLLOWS:
+                line, column = meeting.document.locate_value(FOLLOWS)
+                raise InputError([Diagnostic(
+                    meeting.shown_path, line, column,
+                    f"`meeting.follows` makes a chain of more than {MAX_FOLLOWS} meetings "
+                    f"(the {MAX_FOLLOWS}th, {newer.shown_path}, follows yet another); "
+                    f"the limit is {MAX_FOLLOWS}: start a new series by leaving `follows` out "
+                    "of an older meeting")])
             line, column = newer.document.locate_value(FOLLOWS)
             target = follows_path(newer.content.meeting.follows, newer.path, root)
             if target is None:
