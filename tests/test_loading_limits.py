@@ -286,3 +286,19 @@ def test_inputs_at_the_limits_are_accepted(workspace):
         write_meeting(inputs / "chain", f"c{index:03}.yaml", HEAD + follows)
     result = run_cli("check", cwd=workspace)
     assert "0 errors" in result.stderr, result.stderr[-3000:]
+
+
+def test_every_meeting_of_a_long_chain_is_checked_against_the_chain_limit(workspace):
+    """Chained meetings all in inputs/: each one past the limit fails, naming its own 100th
+    meeting back (a walk reused from the meeting before must still say the right one)."""
+    count = MAX_FOLLOWS + 20
+    for index in range(count):
+        follows = f"  follows: c{index - 1:03}.yaml\n" if index else ""
+        write_meeting(workspace / "inputs", f"c{index:03}.yaml", HEAD + follows)
+    result = run_cli("check", cwd=workspace)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 20, result.stderr[-3000:]
+    for index in range(MAX_FOLLOWS, count):
+        assert (f"error: inputs/c{index:03}.yaml:5:12: `meeting.follows` makes a chain of more "
+                f"than {MAX_FOLLOWS} meetings (the {MAX_FOLLOWS}th, inputs/c"
+                f"{index - MAX_FOLLOWS + 1:03}.yaml, follows yet another)") in result.stderr
