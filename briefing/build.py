@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,10 +28,9 @@ from .freshness import (
     record_path,
     series_inputs,
 )
-from .rendering import Renderer
 from .series import Series
 from .signing import signing_key
-from .workers import WorkerPool, render_or_error
+from .workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -234,12 +232,11 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
         return
     if progress is not None:
         progress.begin(len(todo))
-    workers = min(config.jobs, len(todo))
-    own_pool = WorkerPool(config, workers) if pool is None and workers > 1 else None
+    # Every render runs in a worker process (with -j 1, one), under the time and memory limits.
+    own_pool = WorkerPool(config, min(config.jobs, len(todo))) if pool is None else None
     pool = pool or own_pool
     try:
-        _write_results(config, _render_here(config, todo) if pool is None
-                       else _render_in_pool(pool, todo), report, hasher, progress)
+        _write_results(config, _render_in_pool(config, pool, todo), report, hasher, progress)
     finally:
         if own_pool is not None:
             own_pool.stop()
@@ -298,17 +295,10 @@ def check_page_limit(config: Config, job: Job, pdf: bytes) -> None:
 Result = tuple[Job, Fingerprint, "bytes | str", float]
 
 
-def _render_here(config: Config, todo) -> Iterator[Result]:
-    renderer = Renderer(config)
-    for job, meeting, current in todo:
-        started = time.perf_counter()
-        outcome = render_or_error(renderer, meeting, job.layout, job.edition, job.output)
-        yield job, current, outcome, time.perf_counter() - started
-
-
-def _render_in_pool(pool: WorkerPool, todo) -> Iterator[Result]:
+def _render_in_pool(config: Config, pool: WorkerPool, todo) -> Iterator[Result]:
     jobs = {job: (job, current) for job, _meeting, current in todo}
-    tasks = [(job, meeting, job.layout, job.edition) for job, meeting, _current in todo]
+    tasks = [(job, shown(job.output, config), meeting, job.layout, job.edition)
+             for job, meeting, _current in todo]
     for job, outcome, seconds in pool.render(tasks):
         yield *jobs[job], outcome, seconds
 
@@ -318,12 +308,9 @@ def _start_pool_early(config: Config, jobs: list[Job]) -> WorkerPool | None:
     the reading: only for --force or an output folder with nothing built yet (a fresh
     clone in CI), where PDFs will surely be made. Otherwise they start once the stale
     outputs are known, and only if there are some."""
-    workers = min(config.jobs, len(jobs))
-    if workers <= 1:
-        return None
     if not config.force and any(record_path(job.output).exists() for job in jobs):
         return None
-    return WorkerPool(config, workers)
+    return WorkerPool(config, min(config.jobs, len(jobs)))
 
 
 @contextmanager

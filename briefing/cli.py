@@ -161,11 +161,15 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
 @_jobs
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Build only the K-th of N shares of the outputs (for a CI matrix).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=1e9),
+              metavar="SECONDS",
+              help="Stop a render that takes longer and fail its output (default: `timeout` "
+                   "in briefing.toml, else 120).")
 @_workspace("Relative FILES and -o are taken relative to it.")
 @_verbose()
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
 def build(files, output, layouts, editions, paper, print_shop, archive, validate, strict, force,
-          jobs, shard, workspace, verbose, quiet):
+          jobs, shard, timeout, workspace, verbose, quiet):
     """Build PDF packs for FILES (default: every meeting in inputs/).
 
     Outputs whose inputs are unchanged (by content) are skipped; exit code 1 if any failed.
@@ -178,7 +182,8 @@ def build(files, output, layouts, editions, paper, print_shop, archive, validate
         config = load_config(workspace, output=(workspace / output).resolve() if output else None,
                              build=layouts, editions=editions, paper=paper,
                              print_shop=print_shop, archive=archive, validate=validate,
-                             strict=strict, force=force, jobs=jobs, shard=shard)
+                             strict=strict, force=force, jobs=jobs, shard=shard,
+                             timeout=timeout)
         return _build_and_report(config, _in_workspace(workspace, files), quiet)
 
     _run(body, verbose)

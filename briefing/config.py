@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass, fields, replace
@@ -37,6 +38,8 @@ class Config:
     jobs: int = 1
     shard: tuple[int, int] | None = None  # (K, N): build the K-th of N shares
     cache: Path | None = None  # drawn charts kept between builds; None: in memory only
+    timeout: float = 120.0  # seconds one render may take before it is stopped and fails
+    memory_mb: int = 2048  # address space one render worker may use, in megabytes
 
     @property
     def chart_cache(self) -> Path | None:
@@ -49,9 +52,12 @@ class Config:
 
 # The keys briefing.toml may set (flat at the top level, or under a [briefing] table).
 _FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "cache": Path, "build": list,
-              "editions": list, "paper": str, "jobs": int}
+              "editions": list, "paper": str, "jobs": int, "timeout": float,
+              "memory_mb": int}
 _TYPE_NAMES = {Path: "a folder path (text)", list: "a list of text, e.g. [\"pack\"]",
-               str: "text", int: "a whole number of 1 or more"}
+               str: "text", int: "a whole number of 1 or more",
+               float: "a number of seconds above 0, e.g. 120"}
+MIN_MEMORY_MB = 512  # less cannot hold WeasyPrint, matplotlib and the fonts
 
 
 def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
@@ -102,6 +108,9 @@ def _check_file_settings(raw: dict, path: Path, text: str = "") -> dict[str, Any
                 f"; did you mean `{hint[0]}`?" if hint else f"; known: {', '.join(_FILE_KEYS)}")
         elif not _has_type(value, expected):
             message = f"`{key}` should be {_TYPE_NAMES[expected]}, found {value!r}"
+        elif key == "memory_mb" and value < MIN_MEMORY_MB:
+            message = (f"`memory_mb = {value}` is too little to render a pack; give at least "
+                       f"{MIN_MEMORY_MB} (the default is {Config.memory_mb})")
         else:
             continue
         problems.append(Diagnostic(str(path), _key_line(text, key), 0, message))
@@ -115,6 +124,9 @@ def _has_type(value: Any, expected: type) -> bool:
         return isinstance(value, str) and bool(value)
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if expected is float:
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and value > 0)
     return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from .errors import Diagnostic
 from .files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 from .models import MAX_CHART_VALUE, DataSet, MeetingFile
-from .yamlsource import YamlDocument
+from .yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument
 
 MAX_CSV_BYTES = 1024 * 1024
 TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"
@@ -139,6 +139,7 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
     categories: list[str] = []
     rows: list[list[float | None]] = []
     seen: dict[str, int] = {}
+    rows_read = 0
     try:
         for row in reader:
             line = reader.line_num
@@ -152,6 +153,10 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                              "column of values, separated by commas")
                     return None, problems
                 names = header[1:]
+                if len(names) > MAX_SERIES:
+                    at(line, f"the header names {len(names):,} series: a chart holds at most "
+                             f"{MAX_SERIES}; split the figures into several CSV files")
+                    return None, problems
                 for position, name in enumerate(names, start=2):
                     if not name:
                         at(line, f"column {position} of the header row is empty; "
@@ -163,6 +168,11 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                 at(line, f"this row has {len(cells)} cells but the header has {len(header)}; "
                          "give a category and one value per series")
                 continue
+            rows_read += 1
+            if rows_read > MAX_CATEGORIES:
+                at(line, f"more than {MAX_CATEGORIES} rows of figures: a chart holds at most "
+                         f"{MAX_CATEGORIES} categories; group the smaller ones or split the file")
+                return None, problems
             category = cells[0]
             if not category:
                 at(line, "the first cell (the category) is empty")

@@ -17,7 +17,15 @@ from .errors import Diagnostic, InputError
 from .files import FileRead, read_file
 from .models import _ISO_DATE, MeetingFile, _iso_text_to_date
 from .yamlslips import value_hint
-from .yamlsource import KeyPath, YamlDocument, describe, read_yaml
+from .yamlsource import (
+    MAX_CATEGORIES,
+    MAX_MARKDOWN_NESTING,
+    MAX_SERIES,
+    KeyPath,
+    YamlDocument,
+    describe,
+    read_yaml,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ def load_meeting(path: Path | str, shown_path: str | None = None, *, read: Reade
                                               if (d.line, d.column) not in explained] + errors,
                          warnings) from None
     content, data_errors, data_files = resolve_data(content, document, path, shown, read)
-    errors += data_errors
+    errors += data_errors + _check_markdown(content, document, shown)
     if errors or document.problems:
         raise InputError(document.problems + errors, warnings)
     return Meeting(path, shown, content, document, tuple(warnings), tuple(data_files.items()))
@@ -184,6 +192,27 @@ def _suggest(key: str, parent: KeyPath) -> str | None:
     return matches[0] if matches else None
 
 
+def _check_markdown(content: MeetingFile, document: YamlDocument,
+                    shown: str) -> list[Diagnostic]:
+    """Markdown nested deeper than MAX_MARKDOWN_NESTING (e.g. emphasis inside emphasis, 500
+    deep) cannot be laid out: refuse it here, so `check` fails what `build` would."""
+    from .textformat import markdown_depth
+
+    texts = [(("summary",), content.summary), (("notes",), content.notes)]
+    texts += [(("themes", index, "summary"), theme.summary)
+              for index, theme in enumerate(content.themes)]
+    problems = []
+    for loc, text in texts:
+        depth = markdown_depth(text)
+        if depth > MAX_MARKDOWN_NESTING:
+            line, column = document.locate_value(loc)
+            problems.append(Diagnostic(
+                shown, line, column,
+                f"`{_dotted(loc)}` nests Markdown {depth} levels deep (emphasis, links, lists "
+                f"or quotes inside one another); the limit is {MAX_MARKDOWN_NESTING}"))
+    return problems
+
+
 # --- checks across the file -------------------------------------------------------------
 #
 # They read the raw data (what the YAML holds), not the validated model, so they also run
@@ -258,6 +287,12 @@ def _check_references(data: Any, document: YamlDocument,
                 first[value] = index
         return first
 
+    for key, drawn in (("attendance", "attendance groups"), ("themes", "themes")):
+        items = data.get(key)
+        if isinstance(items, list) and len(items) > MAX_CATEGORIES:
+            at((key, MAX_CATEGORIES), f"{len(items):,} {drawn}: the limit is {MAX_CATEGORIES} "
+                                      "(each is a bar of a chart); group the smaller ones",
+               errors)
     theme_ids = unique_ids("themes", "theme")
     unique_ids("actions", "action")
     # A theme whose id cannot be read may be the one a reference names: do not guess.
@@ -325,6 +360,14 @@ def _check_references(data: Any, document: YamlDocument,
         csv = dataset.get("csv")
         series = dataset.get("series", {})
         categories = dataset.get("categories", [])
+        if isinstance(categories, list) and len(categories) > MAX_CATEGORIES:
+            at(("data", index, "categories", MAX_CATEGORIES),
+               f"data `{shown_id}` has {len(categories):,} categories: a chart holds at most "
+               f"{MAX_CATEGORIES}; group the smaller ones or split the data", errors)
+        if isinstance(series, dict) and len(series) > MAX_SERIES:
+            at(("data", index, "series"),
+               f"data `{shown_id}` has {len(series):,} series: a chart holds at most "
+               f"{MAX_SERIES}; split the data into several charts", errors)
         if csv is None:
             if isinstance(series, dict) and isinstance(categories, list):
                 for name, values in series.items():

@@ -1,9 +1,20 @@
-"""Imported once by the -j fork server: loads the heavy stages so every worker forks with them.
+"""Imported once by the worker fork server: ignores Ctrl-C and loads the heavy stages, so every
+worker forks deaf to Ctrl-C (the parent handles it) and with WeasyPrint already imported.
 
 The fork server imports this module by name and would die on any error but ImportError, so
 nothing here may raise: a renderer that cannot load (Pango missing, say) fails in each render
 instead, with a message the build reports against every output.
 """
+
+try:
+    import signal
+
+    # The server starts with SIGINT blocked (workers.py); ignored first, then unblocked, a
+    # Ctrl-C sent while it started is dropped here instead of interrupting the imports.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+except Exception:  # noqa: BLE001, S110 (see the docstring)
+    pass
 
 try:
     from .pdf import use_layout_fonts_only

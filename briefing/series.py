@@ -12,7 +12,7 @@ from .errors import Diagnostic, InputError
 from .files import FileRead, Reads, read_file, root_for
 from .meetings import Meeting, is_overdue, load_meeting
 from .models import Action, MeetingInfo, Quote
-from .yamlsource import MEETING_SUFFIXES
+from .yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ class SeriesLoader:
         self.read = reads if reads is not None else read_file
         self._meetings: dict[Path, Meeting | InputError] = {}
         self._series: dict[Path, Series | InputError] = {}
+        self._long_chains: dict[Path, list[Meeting]] = {}  # newest first, MAX_FOLLOWS long
 
     def load(self, path: Path | str) -> Meeting:
         """One meeting file, validated (raises InputError); cached by its resolved path.
@@ -162,6 +163,8 @@ class SeriesLoader:
         root = self.follows_root(meeting)
         while chain[-1].content.meeting.follows:
             newer = chain[-1]
+            if len(chain) == MAX_FOLLOWS:
+                raise self._too_long(chain)
             line, column = newer.document.locate_value(FOLLOWS)
             target = follows_path(newer.content.meeting.follows, newer.path, root)
             if target is None:
@@ -193,8 +196,32 @@ class SeriesLoader:
                     "first")]) from None
             seen[target] = older
             chain.append(older)
+            # A chain already walked from `older` is reused rather than walked again, so a
+            # workspace of N chained meetings is read in N steps, not N × MAX_FOLLOWS.
+            if self.follows_root(older) != root:
+                continue
+            known = self._series.get(target)
+            if isinstance(known, Series):
+                chain.extend(reversed(known.meetings[:-1]))
+                if len(chain) > MAX_FOLLOWS:
+                    raise self._too_long(chain)
+                break
+            if target in self._long_chains:
+                raise self._too_long(chain + self._long_chains[target][1:])
         chain.reverse()
         return chain
+
+    def _too_long(self, chain: list[Meeting]) -> InputError:
+        """The error for a chain (newest first) of more than MAX_FOLLOWS meetings."""
+        meeting, last = chain[0], chain[MAX_FOLLOWS - 1]
+        self._long_chains[meeting.path.resolve()] = chain[:MAX_FOLLOWS]
+        line, column = meeting.document.locate_value(FOLLOWS)
+        return InputError([Diagnostic(
+            meeting.shown_path, line, column,
+            f"`meeting.follows` makes a chain of more than {MAX_FOLLOWS} meetings (the "
+            f"{MAX_FOLLOWS}th, {last.shown_path}, follows yet another); the limit is "
+            f"{MAX_FOLLOWS}: start a new series by leaving `follows` out of an older "
+            "meeting")])
 
     def follows_root(self, meeting: Meeting) -> Path:
         """The folder a meeting's `follows` chain must stay inside: the workspace when the

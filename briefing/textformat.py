@@ -19,6 +19,22 @@ def _renderer():
     return renderer
 
 
+def markdown_depth(text: str | None) -> int:
+    """How deeply the Markdown's elements nest inside one another (a paragraph alone is 1)."""
+    if not text:
+        return 0
+    deepest = 0
+    for block in _renderer().parse(text):
+        level = block.level + (block.nesting == 1)
+        deepest = max(deepest, level)
+        inline_level = 0
+        for token in block.children or ():
+            inline_level += max(token.nesting, 0)
+            deepest = max(deepest, level + inline_level)
+            inline_level += min(token.nesting, 0)
+    return deepest
+
+
 def markdown_to_html(text: str | None) -> Markup:
     """Markdown to HTML that can only contain what the Markdown itself describes."""
     if not text:

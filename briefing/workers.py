@@ -1,4 +1,8 @@
-"""Render PDFs in -j worker processes, each with one Renderer, and stop them cleanly on Ctrl-C.
+"""Render PDFs in worker processes, each under a time and memory limit; Ctrl-C stops them all.
+
+Every render runs in a worker (with -j 1 there is one): a worker that runs out of time is
+stopped, and one that dies (killed by the system for memory, say) fails only the output it
+was rendering; a new worker takes its place and the rest of the batch is built.
 
 On Linux the workers fork from a server that has already imported WeasyPrint and matplotlib
 (`briefing.preload`), so each starts in milliseconds rather than after a second of imports.
@@ -10,12 +14,15 @@ use in a forked child, and Windows cannot fork.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from .config import Config
 from .errors import BriefingError
@@ -24,7 +31,7 @@ from .series import Series
 
 log = logging.getLogger(__name__)
 
-Task = tuple[Hashable, Series, str, str]  # (key, series, layout, edition)
+Task = tuple[Hashable, str, Series, str, str]  # (key, name for messages, series, layout, edition)
 Outcome = tuple[Hashable, "bytes | str", float]  # (key, PDF or why it failed, seconds)
 
 
@@ -35,81 +42,203 @@ def render_or_error(renderer: Renderer, series: Series, layout: str, edition: st
         return renderer.render(series, layout, edition)
     except BriefingError as error:
         return str(error)
+    except MemoryError:
+        return (f"rendering it needed more than the memory limit of "
+                f"{renderer.config.memory_mb:,} MB, so it was stopped; {_RAISE_MEMORY}")
     except Exception as error:  # a bug: report it against this output, keep building
         log.debug("rendering %s failed", name, exc_info=True)
         return f"internal error: {type(error).__name__}: {error} (run with -v for details)"
 
 
+_OUT_OF_MEMORY = 3  # a worker's exit code when it ran out of memory between renders
+_RAISE_MEMORY = "raise `memory_mb` in briefing.toml if this pack really needs more"
+_RAISE_TIME = "raise it with --timeout or `timeout` in briefing.toml if this pack really is that large"
+
+
+@dataclass
+class _Worker:
+    """One worker process, the parent's end of its pipe, and the render it was given."""
+
+    process: object  # a multiprocessing Process
+    connection: object  # a multiprocessing Connection
+    ready: bool = False  # it has set up its renderer and waits for work
+    key: Hashable | None = None  # the output it is rendering
+    name: str = ""  # that output, as messages name it
+    deadline: float = 0.0  # time.monotonic() by which that render must be done
+
+
 class WorkerPool:
-    """Worker processes for -j N; starting them begins at once, in the background."""
+    """Worker processes for rendering; starting them begins at once, in the background."""
 
     def __init__(self, config: Config, workers: int) -> None:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        level = logging.getLogger("briefing").getEffectiveLevel()
-        self.executor = None
+        self.config = config
+        self.size = workers
+        self.level = logging.getLogger("briefing").getEffectiveLevel()
+        self.workers: list[_Worker] = []
+        self.context = None
         self.start_failure: BaseException | None = None
+        self.failed_starts = 0
+        self.stopping = False
+        log.debug("starting %d render worker%s", workers, "s" * (workers != 1))
         try:
-            context = _worker_context(multiprocessing)
-            self.executor = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_start_worker, initargs=(config, level))
+            self.context = _worker_context(multiprocessing)
         except Exception as error:  # e.g. no processes left: every output says so
             self.start_failure = error
             workers = 0
-        # Ask for the workers now (the executor starts them only as work arrives), from a
-        # thread: starting the first one waits for the fork server's imports, and the
-        # parent has meetings to read meanwhile.
+        # Started from a thread: the first start waits for the fork server's imports, and
+        # the parent has meetings to read meanwhile.
         self.starting = threading.Thread(target=self._start, args=(workers,),
                                          name="briefing-start-workers", daemon=True)
         self.starting.start()
 
     def _start(self, workers: int) -> None:
+        for _ in range(workers):
+            if self.stopping:
+                return
+            try:
+                self.workers.append(self._new_worker())
+            except Exception as error:  # e.g. the fork server could not start
+                self.start_failure = error
+                return
+
+    def _new_worker(self) -> _Worker:
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main, name="briefing-worker", daemon=True,
+            args=(child_end, self.config, self.level))
         try:
-            for _ in range(workers):
-                self.executor.submit(_worker_ready)
-        except Exception as error:  # e.g. the fork server could not start: render() says so
-            self.start_failure = error
+            process.start()
+        finally:
+            child_end.close()
+        return _Worker(process, parent_end)
 
     def render(self, tasks: list[Task]) -> Iterator[Outcome]:
         """Each task's outcome, in the order they finish."""
-        from concurrent.futures import as_completed
+        from multiprocessing.connection import wait
 
         self.starting.join()
-        futures = {}
-        for key, series, layout, edition in tasks:
+        queue = deque(tasks)
+        while queue or any(worker.key is not None for worker in self.workers):
+            failure = self._fill(len(queue))
+            if failure is not None:  # no worker can start: every output left says why
+                while queue:
+                    yield queue.popleft()[0], failure, 0.0
+                continue
+            for worker in self.workers:
+                if worker.ready and worker.key is None and queue:
+                    yield from self._hand_out(worker, queue.popleft())
+            busy = [worker.deadline for worker in self.workers if worker.key is not None]
+            timeout = max(0.0, min(busy) - time.monotonic()) if busy else None
+            waiting = {}
+            for worker in self.workers:
+                waiting[worker.connection] = waiting[worker.process.sentinel] = worker
+            ready = set(wait(list(waiting), timeout))
+            for worker in list(self.workers):
+                if worker.connection in ready:
+                    yield from self._receive(worker)
+                elif worker.process.sentinel in ready:
+                    yield from self._retire(worker, self._death(worker))
+            now = time.monotonic()
+            for worker in list(self.workers):
+                if worker.key is not None and now >= worker.deadline:
+                    yield from self._retire(worker, (
+                        f"rendering it took longer than the time limit of "
+                        f"{_seconds(self.config.timeout)}, so it was stopped; {_RAISE_TIME}"))
+
+    def _fill(self, queued: int) -> str | None:
+        """Start workers until there are enough for the work left; why none can start, if so."""
+        busy = sum(worker.key is not None for worker in self.workers)
+        while len(self.workers) < min(self.size, busy + queued):
+            if self.start_failure is not None or self.failed_starts > self.size + 2:
+                reason = self.start_failure or "each exited as it started (run with -v)"
+                if self.workers:
+                    return None  # those still running take the work
+                return f"worker failed: cannot start a worker process: {reason}"
             try:
-                if self.start_failure is not None:
-                    raise self.start_failure
-                futures[self.executor.submit(_render_in_worker, series, layout, edition,
-                                             key)] = key
-            except Exception as error:  # a broken pool: every output fails with the reason
-                yield key, _worker_failure(error), 0.0
-        for future in as_completed(futures):
+                self.workers.append(self._new_worker())
+            except Exception as error:
+                self.start_failure = error
+        return None
+
+    def _hand_out(self, worker: _Worker, task: Task) -> Iterator[Outcome]:
+        key, name, series, layout, edition = task
+        worker.key, worker.name = key, name
+        worker.deadline = time.monotonic() + self.config.timeout
+        log.debug("rendering %s in worker %s", name, worker.process.pid)
+        try:
+            worker.connection.send((series, layout, edition, name))
+        except (OSError, ValueError):  # it died since it said it was ready
+            yield from self._retire(worker, self._death(worker))
+
+    def _receive(self, worker: _Worker) -> Iterator[Outcome]:
+        try:
+            message = worker.connection.recv()
+        except (EOFError, OSError):
+            yield from self._retire(worker, self._death(worker))
+            return
+        if not worker.ready:
+            worker.ready = True
+            return
+        key, worker.key = worker.key, None
+        outcome, seconds = message
+        yield key, outcome, seconds
+
+    def _death(self, worker: _Worker) -> str:
+        worker.process.join(5)
+        code = worker.process.exitcode
+        if code is not None and code < 0:
             try:
-                outcome, seconds = future.result()
-            except Exception as error:  # e.g. a worker killed by the system
-                outcome, seconds = _worker_failure(error), 0.0
-            yield futures[future], outcome, seconds
+                how = f"was killed ({signal.Signals(-code).name})"
+            except ValueError:
+                how = f"was killed (signal {-code})"
+        elif code == _OUT_OF_MEMORY:
+            return (f"the worker rendering it ran out of memory (the limit is "
+                    f"{self.config.memory_mb:,} MB per worker); {_RAISE_MEMORY}")
+        else:
+            how = f"exited (code {code})"
+        return (f"the worker rendering it {how}, perhaps for running out of memory; the "
+                f"memory limit is {self.config.memory_mb:,} MB per worker, or the system's "
+                f"if lower; {_RAISE_MEMORY}")
+
+    def _retire(self, worker: _Worker, reason: str) -> Iterator[Outcome]:
+        """Stop a worker for good; its render, if any, fails with the reason."""
+        self.workers.remove(worker)
+        _kill(worker)
+        if not worker.ready:
+            self.failed_starts += 1
+        if worker.key is not None:
+            log.debug("worker %s stopped while rendering %s", worker.process.pid, worker.name)
+            yield worker.key, reason, 0.0
 
     def stop(self) -> None:
-        """Cancel queued renders, let those already handed to the workers finish (a few per
-        worker), and wait for the workers to exit. A worker is never killed while it might
-        be sending a PDF back (that can hang the pool); a second Ctrl-C does kill them."""
-        with _deaf_to_ctrl_c():  # a worker left half-started would complain after we exit
-            self.starting.join()
-        if self.executor is None:
-            return
+        """Stop every worker: an idle one is told to exit, a busy one (its render no longer
+        wanted, e.g. after Ctrl-C) is killed, as is any that does not exit at once."""
+        self.stopping = True
         try:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-        except KeyboardInterrupt:
-            for process in list((getattr(self.executor, "_processes", None) or {}).values()):
-                process.kill()
-            raise
+            self.starting.join()
+        finally:
+            for worker in self.workers:
+                if worker.key is not None or not worker.ready:
+                    _kill(worker)
+                else:
+                    worker.connection.close()  # it reads the end of the pipe and exits
+            for worker in self.workers:
+                worker.process.join(5)
+                _kill(worker)
+            self.workers = []
 
 
-def _worker_failure(error: BaseException) -> str:
-    return f"worker failed: {type(error).__name__}: {error}"
+def _kill(worker: _Worker) -> None:
+    if worker.process.exitcode is None:
+        worker.process.kill()
+        worker.process.join()
+    worker.connection.close()
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
 
 
 def _worker_context(multiprocessing):
@@ -118,34 +247,64 @@ def _worker_context(multiprocessing):
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["briefing.preload"])
-    # Started now, ignoring SIGINT, so that it and every worker forked from it are born deaf
-    # to Ctrl-C: it reaches the whole process group, and only the parent acts on it.
+    # Ctrl-C reaches the whole process group, and only the parent acts on it: the server
+    # starts with SIGINT blocked (briefing.preload then ignores and unblocks it), so it and
+    # every worker forked from it are deaf to Ctrl-C from birth. The parent only defers a
+    # Ctrl-C that comes meanwhile (it is delivered as the block ends), never loses one.
     import multiprocessing.forkserver
 
-    with _deaf_to_ctrl_c():
+    with _ctrl_c_blocked():
         multiprocessing.forkserver.ensure_running()
     return context
 
 
 @contextmanager
-def _deaf_to_ctrl_c() -> Iterator[None]:
-    """Ignore SIGINT for a moment (only the main thread may change signal handlers)."""
-    if threading.current_thread() is not threading.main_thread():
+def _ctrl_c_blocked() -> Iterator[None]:
+    """Hold back SIGINT from this thread (and processes it starts) for a moment."""
+    if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-_worker_renderer: Renderer | None = None  # one per worker process, set by _start_worker
-
-
-def _start_worker(config: Config, level: int) -> None:
-    global _worker_renderer
+def _worker_main(connection, config: Config, level: int) -> None:
+    """A worker: set up a renderer, say so, then render what the parent sends until it closes
+    the pipe. Its memory is limited first, so a render that needs too much fails alone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _limit_memory(config.memory_mb)
+    renderer = _start_worker(config, level)
+    try:
+        connection.send(("ready", os.getpid()))
+        while True:
+            series, layout, edition, name = connection.recv()
+            started = time.perf_counter()
+            outcome = render_or_error(renderer, series, layout, edition, name)
+            connection.send((outcome, time.perf_counter() - started))
+    except (EOFError, OSError):  # the parent closed the pipe (or is gone): nothing left to do
+        return
+    except MemoryError:  # outside a render (e.g. receiving one): the parent says so
+        os._exit(_OUT_OF_MEMORY)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: past it, allocations fail (MemoryError)."""
+    try:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = megabytes * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # no such limit here (Windows, macOS)
+        log.debug("cannot limit a worker's memory on this system")
+
+
+def _start_worker(config: Config, level: int) -> Renderer:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("warning: %(message)s"))  # workers only warn
     logging.getLogger("briefing").addHandler(handler)
@@ -153,20 +312,9 @@ def _start_worker(config: Config, level: int) -> None:
     logging.getLogger("briefing").propagate = False
     for name in ("weasyprint", "fontTools", "matplotlib"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    _worker_renderer = Renderer(config)
+    renderer = Renderer(config)
     try:
-        _worker_renderer.warm_up()
+        renderer.warm_up()
     except Exception:  # e.g. Pango missing: each render will then say so, as a failure
         log.debug("warming up a worker failed", exc_info=True)
-
-
-def _worker_ready() -> None:
-    """A no-op task: submitting one per worker makes the executor start them all now."""
-
-
-def _render_in_worker(series: Series, layout: str, edition: str,
-                      name: object) -> tuple[bytes | str, float]:
-    assert _worker_renderer is not None
-    started = time.perf_counter()
-    outcome = render_or_error(_worker_renderer, series, layout, edition, name)
-    return outcome, time.perf_counter() - started
+    return renderer

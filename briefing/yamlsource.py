@@ -4,7 +4,8 @@ PyYAML's own loaders silently keep the last of two duplicate keys, construct any
 know and report nothing about where a value came from. This module composes the node tree
 with the safe loader and builds the data itself, so it can refuse duplicate keys and
 non-standard tags, bound size, depth and alias expansion, and remember positions for
-error messages.
+error messages. The limits on what a meeting may ask for (here and in the modules that
+check charts, CSV files, `follows` chains and Markdown) are defined here, in one place.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from .files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_f
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 200_000  # counts every node visited, so alias expansion ("billion laughs") is bounded
+# All the text of a meeting file, aliases expanded: about 300 pages of prose. Rendering time
+# grows with the text, so a small file must not repeat a long summary by aliases.
+MAX_TEXT_CHARS = 1_000_000
+# Limits on what one meeting may ask the renderer for, checked (with a line) by `check`:
+MAX_CATEGORIES = 500  # categories of one chart: attendance groups, themes, `categories`, CSV rows
+MAX_SERIES = 10  # series of one chart (bars per category, lines): `series` keys, CSV columns
+MAX_FOLLOWS = 100  # meetings in one `follows` chain, this one included
+MAX_MARKDOWN_NESTING = 20  # Markdown emphasis, links, lists and quotes inside one another
 
 Location = tuple[int, int]  # 1-based line and column
 KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
@@ -248,6 +257,7 @@ class _Builder:
         self.value_lines: dict[KeyPath, Location] = {}
         self.diagnostics: list[Diagnostic] = []
         self.nodes_visited = 0
+        self.text_chars = 0  # characters of text built so far, each alias use counted again
         self._constructor = yaml.SafeLoader("")
 
     def error(self, node: yaml.Node, message: str) -> None:
@@ -276,7 +286,29 @@ class _Builder:
                 return None
             return [self.build(item, (*path, index), depth + 1)
                     for index, item in enumerate(node.value)]
-        return self._scalar(node)
+        return self._counted(self._scalar(node), path)
+
+    def _counted(self, value: Any, path: KeyPath) -> Any:
+        """The value, unless the text so far (aliases repeated) goes over MAX_TEXT_CHARS:
+        then the file is refused at once, at the key that went over (for an alias, where
+        it is used), before anything reads the text."""
+        if isinstance(value, str):
+            self.text_chars += len(value)
+            if self.text_chars > MAX_TEXT_CHARS:
+                line, column = self._nearest_key(path)
+                raise InputError.at(
+                    self.shown, line,
+                    f"the file's text adds up to more than {MAX_TEXT_CHARS:,} characters here "
+                    "(aliases such as `*name` count each time they are used); a meeting file "
+                    "needs far less: shorten it or move long documents out of it", column)
+        return value
+
+    def _nearest_key(self, path: KeyPath) -> Location:
+        while path:
+            if path in self.key_lines:
+                return self.key_lines[path]
+            path = path[:-1]
+        return self.value_lines.get((), (1, 1))
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict:
         result: dict = {}

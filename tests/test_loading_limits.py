@@ -13,7 +13,16 @@ import pytest
 
 from briefing.errors import InputError
 from briefing.meetings import load_meeting
-from briefing.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+from briefing.yamlsource import (
+    MAX_CATEGORIES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_FOLLOWS,
+    MAX_MARKDOWN_NESTING,
+    MAX_NODES,
+    MAX_SERIES,
+    MAX_TEXT_CHARS,
+)
 
 from conftest import REPO, composed, run_cli, write_meeting
 
@@ -96,11 +105,14 @@ def test_recursive_alias_is_bounded(tmp_path):
     assert "nested too deeply" in str(error) and error.diagnostics[0].line == 5
 
 
-def test_huge_strings_load_within_the_file_limit(tmp_path):
-    """A 4 MB value is under the file limit: it loads (the limit is on the file, not a value)."""
-    text = "word " * 800_000
+def test_long_text_loads_up_to_the_text_limit_and_no_further(tmp_path):
+    """Text just under MAX_TEXT_CHARS loads; a 4 MB value (under the file limit) does not."""
+    text = "word " * (MAX_TEXT_CHARS // 5 - 10)
     path = write_meeting(tmp_path, "m.yaml", HEAD + f"summary: {text}\n")
     assert load_meeting(path).content.summary == text.strip()
+    error = load_error(tmp_path, HEAD + "notes: " + "word " * 800_000 + "\n")
+    assert (f"m.yaml:5:1: the file's text adds up to more than {MAX_TEXT_CHARS:,} characters"
+            in str(error))
 
 
 def test_control_characters_are_located(tmp_path):
@@ -186,3 +198,107 @@ def test_libyaml_parser_gives_the_same_nodes_and_lines_as_pure_python():
         assert composed(yamlsource._FastDepthLimitedLoader, text) == ("ok", expected), path
         compared += 1
     assert compared >= 20
+
+
+def oversized_workspace(root: Path) -> dict[str, str]:
+    """One meeting file per limit, each just over it: {file: the error it must give}."""
+    inputs = root / "inputs"
+    expected = {}
+    # A 100,000-character summary repeated by aliases: small on disk, 1.1 million once read.
+    chunk = "word " * 20_000
+    write_meeting(inputs, "aliases.yaml", HEAD + f'summary: &s "{chunk}"\nquestions:\n'
+                  + "  - *s\n" * 10)
+    expected["aliases.yaml"] = (f"inputs/aliases.yaml:6:1: the file's text adds up to more than "
+                                f"{MAX_TEXT_CHARS:,} characters")
+    many = MAX_CATEGORIES + 1
+    write_meeting(inputs, "categories.yaml", HEAD + "data:\n  - id: d\n    title: T\n"
+                  "    source: s\n    categories:\n"
+                  + "".join(f"      - c{i}\n" for i in range(many))
+                  + "    series:\n      n: [" + ", ".join(["1"] * many) + "]\n")
+    expected["categories.yaml"] = (f"inputs/categories.yaml:{10 + MAX_CATEGORIES}:9: data `d` "
+                                   f"has {many:,} categories: a chart holds at most "
+                                   f"{MAX_CATEGORIES}")
+    write_meeting(inputs, "series.yaml", HEAD + "data:\n  - id: d\n    title: T\n"
+                  "    source: s\n    categories: [a]\n    series:\n"
+                  + "".join(f"      s{i}: [1]\n" for i in range(MAX_SERIES + 1)))
+    expected["series.yaml"] = (f"inputs/series.yaml:10:5: data `d` has {MAX_SERIES + 1} series: "
+                               f"a chart holds at most {MAX_SERIES}")
+    write_meeting(inputs, "attendance.yaml", HEAD + "attendance:\n" + "".join(
+        f"  - {{group: g{i}, count: 1}}\n" for i in range(many)))
+    expected["attendance.yaml"] = (f"inputs/attendance.yaml:{6 + MAX_CATEGORIES}:5: {many:,} "
+                                   f"attendance groups: the limit is {MAX_CATEGORIES}")
+    write_meeting(inputs, "rows.yaml", HEAD + "data:\n  - id: d\n    title: T\n    source: s\n"
+                  "    csv: rows.csv\n")
+    (inputs / "rows.csv").write_text("area,n\n" + "".join(f"a{i},{i}\n" for i in range(many)))
+    expected["rows.yaml"] = (f"inputs/rows.csv:{2 + MAX_CATEGORIES}: more than {MAX_CATEGORIES} "
+                             "rows of figures")
+    write_meeting(inputs, "columns.yaml", HEAD + "data:\n  - id: d\n    title: T\n"
+                  "    source: s\n    csv: columns.csv\n")
+    (inputs / "columns.csv").write_text(
+        "area," + ",".join(f"s{i}" for i in range(MAX_SERIES + 1)) + "\na," + "1," * MAX_SERIES
+        + "1\n")
+    expected["columns.yaml"] = (f"inputs/columns.csv:1: the header names {MAX_SERIES + 1} "
+                                f"series: a chart holds at most {MAX_SERIES}")
+    write_meeting(inputs, "markdown.yaml", HEAD + 'summary: "' + "*a " * 500 + "x"
+                  + " a*" * 500 + '"\n')
+    expected["markdown.yaml"] = ("inputs/markdown.yaml:5:10: `summary` nests Markdown 501 "
+                                 f"levels deep (emphasis, links, lists or quotes inside one "
+                                 f"another); the limit is {MAX_MARKDOWN_NESTING}")
+    # A chain of MAX_FOLLOWS + 1 meetings: inputs/follows.yaml, then chain/c100 ... chain/c000.
+    for index in range(MAX_FOLLOWS):
+        follows = f"  follows: c{index - 1:03}.yaml\n" if index else ""
+        write_meeting(inputs / "chain", f"c{index:03}.yaml", HEAD + follows)
+    write_meeting(inputs, "follows.yaml",
+                  HEAD + f"  follows: chain/c{MAX_FOLLOWS - 1:03}.yaml\n")
+    expected["follows.yaml"] = (f"inputs/follows.yaml:5:12: `meeting.follows` makes a chain of "
+                                f"more than {MAX_FOLLOWS} meetings (the {MAX_FOLLOWS}th, "
+                                "inputs/chain/c001.yaml, follows yet another)")
+    return expected
+
+
+def test_oversized_inputs_fail_check_and_build_at_their_line(workspace):
+    """Each input just over a limit is refused, located, by `check` and by `build` alike,
+    before anything is rendered (each of these once took minutes or gigabytes to build)."""
+    expected = oversized_workspace(workspace)
+    checked = run_cli("check", cwd=workspace)
+    built = run_cli("build", "-j", "1", cwd=workspace)
+    for result in (checked, built):
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        for name, message in expected.items():
+            assert f"error: {message}" in result.stderr, (name, result.stderr[-3000:])
+    assert f"checked {len(expected)} files: {len(expected)} errors" in checked.stderr
+    assert f"0 built, 0 up to date, {len(expected)} failed" in built.stderr
+    assert not list(workspace.glob("output/*/*.pdf"))
+
+
+def test_inputs_at_the_limits_are_accepted(workspace):
+    """Exactly at each limit is fine: the limits refuse only what no meeting needs."""
+    inputs = workspace / "inputs"
+    write_meeting(inputs, "m.yaml", HEAD + "  follows: chain/c097.yaml\n" + "summary: \""
+                  + "*a " * (MAX_MARKDOWN_NESTING - 1) + "x" + " a*" * (MAX_MARKDOWN_NESTING - 1)
+                  + '"\ndata:\n  - id: d\n    title: T\n    source: s\n    csv: rows.csv\n')
+    (inputs / "rows.csv").write_text(
+        "area," + ",".join(f"s{i}" for i in range(MAX_SERIES)) + "\n"
+        + "".join(f"a{i}," + ",".join(["1"] * MAX_SERIES) + "\n" for i in range(MAX_CATEGORIES)))
+    for index in range(MAX_FOLLOWS - 1):
+        follows = f"  follows: c{index - 1:03}.yaml\n" if index else ""
+        write_meeting(inputs / "chain", f"c{index:03}.yaml", HEAD + follows)
+    result = run_cli("check", cwd=workspace)
+    assert "0 errors" in result.stderr, result.stderr[-3000:]
+
+
+def test_every_meeting_of_a_long_chain_is_checked_against_the_chain_limit(workspace):
+    """Chained meetings all in inputs/: each one past the limit fails, naming its own 100th
+    meeting back (a walk reused from the meeting before must still say the right one)."""
+    count = MAX_FOLLOWS + 20
+    for index in range(count):
+        follows = f"  follows: c{index - 1:03}.yaml\n" if index else ""
+        write_meeting(workspace / "inputs", f"c{index:03}.yaml", HEAD + follows)
+    result = run_cli("check", cwd=workspace)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 20, result.stderr[-3000:]
+    for index in range(MAX_FOLLOWS, count):
+        assert (f"error: inputs/c{index:03}.yaml:5:12: `meeting.follows` makes a chain of more "
+                f"than {MAX_FOLLOWS} meetings (the {MAX_FOLLOWS}th, inputs/c"
+                f"{index - MAX_FOLLOWS + 1:03}.yaml, follows yet another)") in result.stderr

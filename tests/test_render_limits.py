@@ -1,0 +1,93 @@
+"""Each render runs under a time limit in a worker process: one that runs out of time or whose
+worker is killed fails alone, a new worker takes over and the rest of the batch is built."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_meeting
+
+HEAD = "meeting:\n  title: {title}\n  date: 2025-07-12\n  venue: Hall\n"
+
+
+def heavy_meeting() -> str:
+    """A meeting within every limit that still takes minutes to render: three charts of 500
+    categories by 10 series (each about 20 s on an idle core)."""
+    values = ", ".join(f"c{i}" for i in range(500))
+    data = "".join(
+        f"  - id: d{k}\n    title: Heavy {k}\n    source: s\n    categories: [{values}]\n"
+        "    series:\n" + "".join(f"      s{j}: [" + ", ".join(str(i + j + k) for i in range(500))
+                                 + "]\n" for j in range(10))
+        for k in range(3))
+    return HEAD.format(title="Heavy") + "data:\n" + data
+
+
+@pytest.fixture
+def batch(workspace: Path) -> Path:
+    """inputs/a-heavy.yaml (rendered first) and three one-page meetings."""
+    write_meeting(workspace / "inputs", "a-heavy.yaml", heavy_meeting())
+    for index in range(3):
+        write_meeting(workspace / "inputs", f"b{index}.yaml", HEAD.format(title=f"Small {index}"))
+    return workspace
+
+
+def small_packs(root: Path) -> list[str]:
+    return sorted(path.parent.name for path in root.glob("output/*/pack-internal.pdf"))
+
+
+def test_a_render_over_the_time_limit_fails_alone_and_the_rest_build(batch):
+    (batch / "briefing.toml").write_text("timeout = 600\n")  # the flag overrides the file
+    result = run_cli("build", "-j", "1", "--timeout", "5", cwd=batch)
+    assert result.returncode == 1, result.stderr
+    assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
+            "limit of 5 s, so it was stopped; raise it with --timeout") in result.stderr
+    assert "3 built, 0 up to date, 1 failed" in result.stderr
+    assert small_packs(batch) == ["b0", "b1", "b2"]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_worker_killed_mid_render_fails_only_its_output(batch):
+    """Killed as the out-of-memory killer would, once the build says it handed it the work."""
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", "-v"],
+                             cwd=batch, stderr=subprocess.PIPE, text=True)
+    awaited = "rendering output/a-heavy/pack-internal.pdf in worker "
+    seen = []
+    for line in build.stderr:
+        seen.append(line)
+        if line.startswith(awaited):
+            os.kill(int(line.split()[-1]), signal.SIGKILL)
+            break
+    assert seen and seen[-1].startswith(awaited), "".join(seen[-20:])
+    _stdout, stderr = build.communicate(timeout=300)
+    assert build.returncode == 1, stderr[-3000:]
+    assert ("error: output/a-heavy/pack-internal.pdf: the worker rendering it was killed "
+            "(SIGKILL), perhaps for running out of memory; the memory limit is 2,048 MB") in stderr
+    assert "3 built, 0 up to date, 1 failed" in stderr
+    assert small_packs(batch) == ["b0", "b1", "b2"]
+    assert "Traceback" not in stderr
+
+
+def test_timeout_and_memory_settings_are_checked_with_their_line(workspace):
+    (workspace / "briefing.toml").write_text("jobs = 2\ntimeout = 0\nmemory_mb = 100\n")
+    result = run_cli("build", cwd=workspace)
+    assert result.returncode == 1
+    assert "briefing.toml:2: `timeout` should be a number of seconds above 0" in result.stderr
+    assert "briefing.toml:3: `memory_mb = 100` is too little to render a pack" in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the limit is Linux's RLIMIT_AS")
+def test_a_worker_cannot_allocate_past_its_memory_limit():
+    """What each worker does first: past the limit an allocation fails (and the render with
+    it, as `rendering it needed more than the memory limit`) instead of the machine swapping."""
+    code = ("from briefing.workers import _limit_memory\n_limit_memory(512)\n"
+            "try:\n    bytearray(600 * 1024 * 1024)\nexcept MemoryError:\n    print('refused')\n"
+            "else:\n    print('allocated')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip() == "refused", result.stderr
