@@ -37,6 +37,7 @@ class Config:
     jobs: int = 1
     shard: tuple[int, int] | None = None  # (K, N): build the K-th of N shares
     cache: Path | None = None  # drawn charts kept between builds; None: in memory only
+    licence: str | None = None  # the public edition's licence line, e.g. Open Government Licence v3.0
 
     @property
     def chart_cache(self) -> Path | None:
@@ -44,12 +45,13 @@ class Config:
 
     def options_fingerprint(self) -> str:
         """The options that change a PDF's bytes, for freshness hashes."""
-        return f"paper={self.paper};print_shop={self.print_shop};archive={self.archive}"
+        return (f"paper={self.paper};print_shop={self.print_shop};archive={self.archive};"
+                f"licence={self.licence}")
 
 
 # The keys briefing.toml may set (flat at the top level, or under a [briefing] table).
 _FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "cache": Path, "build": list,
-              "editions": list, "paper": str, "jobs": int}
+              "editions": list, "paper": str, "jobs": int, "licence": str}
 _TYPE_NAMES = {Path: "a folder path (text)", list: "a list of text, e.g. [\"pack\"]",
                str: "text", int: "a whole number of 1 or more"}
 
