@@ -19,6 +19,15 @@ def _source(entries: Iterable[object], what: str) -> str:
     return f"Meeting record, except {what} marked illustrative, which are made up"
 
 
+def _marked(chart: Chart) -> Chart:
+    """The chart with "(illustrative)" after its title and headline, and said in its alt text."""
+    changes = {"title": chart.title + MARK, "alt": chart.alt + ALT}
+    headline = getattr(chart, "headline", "")
+    if headline and not headline.endswith(MARK):
+        changes["headline"] = headline + MARK
+    return dataclasses.replace(chart, **changes)
+
+
 def mark_charts(charts: list[Chart], content: MeetingFile,
                 earlier: Iterable[MeetingFile] = ()) -> list[Chart]:
     """The charts, each one drawn from an illustrative entry titled "… (illustrative)" and,
@@ -42,9 +51,8 @@ def mark_charts(charts: list[Chart], content: MeetingFile,
     for chart in charts:
         if chart.id in made_up and made_up[chart.id][0]:
             _invented, entries, what = made_up[chart.id]
-            chart = dataclasses.replace(chart, title=chart.title + MARK, alt=chart.alt + ALT,
-                                        source=_source(entries, what))
+            chart = dataclasses.replace(_marked(chart), source=_source(entries, what))
         elif chart.id in data and data[chart.id].illustrative:
-            chart = dataclasses.replace(chart, title=chart.title + MARK, alt=chart.alt + ALT)
+            chart = _marked(chart)
         marked.append(chart)
     return marked
