@@ -63,8 +63,10 @@ def generated_meeting(index: int) -> str:
     replacements = {
         "title: London Race Action Plan – community conversation":
             f"title: Community conversation {index:02d}",
-        "{group: Community members, count: 18}": f"{{group: Community members, count: {18 + index}}}",
-        "{group: Police officers, count: 16}": f"{{group: Police officers, count: {16 + index % 5}}}",
+        "Community members, illustrative: true, count: 18}":
+            f"Community members, illustrative: true, count: {18 + index}}}",
+        "Police officers, illustrative: true, count: 16}":
+            f"Police officers, illustrative: true, count: {16 + index % 5}}}",
         "Attendees: [11, 9, 8, 6]": f"Attendees: [{11 + index}, 9, {8 + index % 3}, 6]",
     }
     for old, new in replacements.items():

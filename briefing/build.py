@@ -236,21 +236,29 @@ def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
     own_pool = WorkerPool(config, min(config.jobs, len(todo))) if pool is None else None
     pool = pool or own_pool
     try:
-        _write_results(config, _render_in_pool(config, pool, todo), report, hasher, progress)
+        _write_results(config, _render_in_pool(config, pool, todo), report, hasher, progress,
+                       {job: meeting for job, meeting, _current in todo})
     finally:
         if own_pool is not None:
             own_pool.stop()
 
 
 def _write_results(config: Config, results: Iterator[Result], report: BuildReport,
-                   hasher: FileHasher, progress: Progress | None) -> None:
+                   hasher: FileHasher, progress: Progress | None,
+                   series: dict[Job, Series] | None = None) -> None:
+    series = series or {}
     for job, current, outcome, seconds in results:
         name = shown(job.output, config)
         if isinstance(outcome, bytes):
+            layout_warnings = getattr(outcome, "warnings", ())
+            report.warnings.extend(layout_warnings)
             try:
-                check_page_limit(config, job, outcome)
+                check_page_limit(config, job, outcome, series.get(job))
             except BriefingError as error:
                 outcome = str(error)
+            if isinstance(outcome, bytes) and config.strict and layout_warnings:
+                outcome = (f"{len(layout_warnings)} layout warning"
+                           f"{'s' * (len(layout_warnings) != 1)} (--strict)")
         if isinstance(outcome, bytes):
             write_atomically(job.output, outcome)
             changed = hasher.changed_since_hashed(current.paths)
@@ -271,25 +279,55 @@ def _write_results(config: Config, results: Iterator[Result], report: BuildRepor
 
 
 PAGE_LIMITS = {"brief": 2}  # layout -> most pages it may have on A4 or letter paper
+A5_PAGES_PER_SIDE = 2  # an A5 page holds about half an A4 page
 
 
-def check_page_limit(config: Config, job: Job, pdf: bytes) -> None:
-    """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer.
-
-    The limit is two A4 (or letter) sides; on A5 the same text takes about twice the pages,
-    so A5 is not held to it.
-    """
+def check_page_limit(config: Config, job: Job, pdf: bytes, series: Series | None = None) -> None:
+    """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer:
+    two A4 or letter sides, or four A5 pages. The message names the longest part."""
     limit = PAGE_LIMITS.get(job.layout)
-    if limit is None or config.paper == "A5":
+    if limit is None:
         return
+    if config.paper == "A5":
+        limit *= A5_PAGES_PER_SIDE
     from .pdfpost import page_count
 
     pages = page_count(pdf)
     if pages > limit:
+        longest = longest_part(series) if series is not None else None
+        advice = (f"Its longest part is {longest}: shorten that first"
+                  if longest else "Shorten the meeting's `summary` (a few short paragraphs)")
         raise BriefingError(
             f"the {job.layout} for {shown(job.meeting_path, config)} came out at {pages} pages; "
-            f"it must fit on {limit}. Shorten the meeting's `summary` (a few short paragraphs), "
-            "or build the full pack instead")
+            f"it must fit on {limit}. {advice}, or build the full pack instead")
+
+
+def longest_part(series: Series) -> str | None:
+    """Of what the brief prints (summary, its three themes, the actions it lists), the
+    longest in characters, as "`summary` (inputs/x.yaml:12, 3,400 characters)"."""
+    from .layouts import ThemeSection, ranked
+
+    meeting = series.current
+    content = meeting.content
+    parts: list[tuple[int, str, tuple]] = []
+    if content.summary:
+        parts.append((len(content.summary), "`summary`", ("summary",)))
+    sections = [ThemeSection(theme, tuple(q for q in content.quotes if q.theme == theme.id),
+                             sum(a.theme == theme.id for a in content.actions))
+                for theme in content.themes]
+    for section in ranked(sections)[:3]:
+        theme = section.theme
+        size = (len(theme.title) + len(theme.summary or "") + sum(map(len, theme.points))
+                + sum(len(q.text) for q in section.quotes[:1]))
+        index = content.themes.index(theme)
+        parts.append((size, f"theme `{theme.id}`", ("themes", index)))
+    if content.actions:
+        size = sum(len(a.action) + len(a.owner or "") for a in content.actions[:8])
+        parts.append((size, "the actions (the brief lists up to eight)", ("actions",)))
+    if not parts:
+        return None
+    size, name, key_path = max(parts, key=lambda part: part[0])
+    return f"{name} ({meeting.shown_path}:{meeting.line_of(*key_path)}, {size:,} characters)"
 
 
 Result = tuple[Job, Fingerprint, "bytes | str", float]

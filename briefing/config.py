@@ -40,6 +40,7 @@ class Config:
     cache: Path | None = None  # drawn charts kept between builds; None: in memory only
     timeout: float = 120.0  # seconds one render may take before it is stopped and fails
     memory_mb: int = 2048  # address space one render worker may use, in megabytes
+    licence: str | None = None  # the public edition's licence line, e.g. Open Government Licence v3.0
 
     @property
     def chart_cache(self) -> Path | None:
@@ -47,13 +48,14 @@ class Config:
 
     def options_fingerprint(self) -> str:
         """The options that change a PDF's bytes, for freshness hashes."""
-        return f"paper={self.paper};print_shop={self.print_shop};archive={self.archive}"
+        return (f"paper={self.paper};print_shop={self.print_shop};archive={self.archive};"
+                f"licence={self.licence}")
 
 
 # The keys briefing.toml may set (flat at the top level, or under a [briefing] table).
 _FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "cache": Path, "build": list,
               "editions": list, "paper": str, "jobs": int, "timeout": float,
-              "memory_mb": int}
+              "memory_mb": int, "licence": str}
 _TYPE_NAMES = {Path: "a folder path (text)", list: "a list of text, e.g. [\"pack\"]",
                str: "text", int: "a whole number of 1 or more",
                float: "a number of seconds above 0, e.g. 120"}

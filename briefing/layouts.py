@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from .errors import BriefingError
 from .files import read_file, why_unreadable
 from .models import MeetingFile, MeetingInfo, Quote, Theme
 from .textformat import markdown_to_html
+from .typography import curly, day_date, long_date
 
 if TYPE_CHECKING:
     from .series import CarriedAction
@@ -95,6 +95,40 @@ def chart_size(roots: list[Path], layout: str, paper: str):
                                       - CAPTION_LINES * text, 2))
 
 
+# The page furniture's type sizes in points (`running_head_size`, `marking_size` in
+# layout.toml), which must match the layout's CSS: the running head is shortened to fit one
+# line beside the marking at these sizes.
+DEFAULT_FURNITURE = {"running_head_size": 9.0, "marking_size": 10.0}
+
+
+def furniture_sizes(roots: list[Path], layout: str) -> tuple[float, float]:
+    """(running head size, marking size) in points for a layout."""
+    return tuple(layout_setting(roots, layout, key, default, 6, 40)  # type: ignore[return-value]
+                 for key, default in DEFAULT_FURNITURE.items())
+
+
+def layout_setting(roots: list[Path], layout: str, key: str, default: float,
+                   least: float, most: float) -> float:
+    """A number from the layout folder's layout.toml (the first root that has the file)."""
+    import tomllib
+
+    for root in roots:
+        settings_file = root / layout / LAYOUT_SETTINGS
+        if not settings_file.is_file():
+            continue
+        try:
+            settings = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+            raise BriefingError(f"{settings_file}: cannot read layout settings: {error}") from None
+        value = settings.get(key, default)
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not least <= value <= most):
+            raise BriefingError(f"{settings_file}: `{key}` should be a number "
+                                f"from {least:g} to {most:g}, found {value!r}")
+        return float(value)
+    return default
+
+
 def overridden_layouts(workspace_layouts: Path | None) -> list[Path]:
     """The workspace's layout folders that take the place of a built-in one (e.g.
     `layouts/pack`, or `layouts/base`, which every built-in layout extends)."""
@@ -116,6 +150,18 @@ def available_layouts(roots: list[Path]) -> list[str]:
 class ThemeSection:
     theme: Theme
     quotes: tuple[Quote, ...]
+    actions: int = 0  # how many actions name this theme
+
+
+def ranked(sections: list[ThemeSection]) -> list[ThemeSection]:
+    """Themes in the order a brief leads with them: by `priority` (1 first), then the rest
+    by how many quotes and actions they have, most first; ties keep the file's order."""
+    return sorted(sections, key=lambda s: (s.theme.priority is None, s.theme.priority or 0,
+                                           -(len(s.quotes) + s.actions)))
+
+
+EDITION_LABELS = {"internal": "Internal", "councillor": "Councillor",
+                  "public": "Public release"}
 
 
 def css_string(value: str) -> Markup:
@@ -123,10 +169,6 @@ def css_string(value: str) -> Markup:
     escaped = "".join(ch if ch.isalnum() or ch in " -,.:;'()/&" else f"\\{ord(ch):x} "
                       for ch in value)
     return Markup(f'"{escaped}"')
-
-
-def long_date(value: dt.date | None) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
 
 
 def svg_data_url(svg: bytes) -> str:
@@ -290,16 +332,20 @@ def make_environment(roots: list[Path], workspace: Path | None = None):
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     environment.filters.update(markdown=markdown_to_html, css_string=css_string,
-                               long_date=long_date, svg_data_url=svg_data_url)
+                               long_date=long_date, day_date=day_date, curly=curly,
+                               svg_data_url=svg_data_url)
     return environment
 
 
 def render_html(environment, layout: str, content: MeetingFile, edition: str,
                 charts: list[Chart], paper: str, print_shop: bool = False,
-                carried: tuple[CarriedAction, ...] = (), follows: MeetingInfo | None = None) -> str:
+                carried: tuple[CarriedAction, ...] = (), follows: MeetingInfo | None = None,
+                **page: object) -> str:
     """Fill the layout's template; meeting text is only ever passed in as data.
 
-    Anything wrong in a layout's templates is a BriefingError naming the template and line."""
+    `page` adds what the page furniture needs beyond the meeting (reference, running head,
+    licence, …); each has a default so a layout can always be filled. Anything wrong in a
+    layout's templates is a BriefingError naming the template and line."""
     from jinja2 import TemplateNotFound
 
     name = f"{layout}/layout.html"
@@ -315,22 +361,31 @@ def render_html(environment, layout: str, content: MeetingFile, edition: str,
     quotes_by_theme: dict[str | None, list[Quote]] = {}
     for quote in content.quotes:
         quotes_by_theme.setdefault(quote.theme, []).append(quote)
-    sections = [ThemeSection(theme, tuple(quotes_by_theme.get(theme.id, ())))
+    sections = [ThemeSection(theme, tuple(quotes_by_theme.get(theme.id, ())),
+                             sum(action.theme == theme.id for action in content.actions))
                 for theme in content.themes]
     document_title = RULES[edition].document_title(content.meeting.title)
+    defaults = {"reference": "", "made": None, "licence": None,
+                "running_head": content.meeting.title, "head_width": None,
+                "marking_width": None, "quote_numbers": {}, "footer_on_one_line": True,
+                "head_under_marking": False,
+                "edition_label": EDITION_LABELS.get(edition, edition.capitalize())}
     try:
         return template.render(
             meeting=content.meeting, marking=content.marking, content=content, edition=edition,
-            document_title=document_title, sections=sections,
+            document_title=document_title, sections=sections, ranked_sections=ranked(sections),
             charts={chart.id: chart for chart in charts}, chart_list=charts, paper=paper,
-            print_shop=print_shop, layout=layout, carried=carried, follows=follows)
+            print_shop=print_shop, layout=layout, carried=carried, follows=follows,
+            **{**defaults, **page})
     except Exception as error:
         raise template_error(environment, error) from None
 
 
 # What a layout receives (see render_html), for the message about an undefined name.
 LAYOUT_NAMES = ("meeting", "marking", "content", "edition", "document_title", "sections",
-                "charts", "chart_list", "paper", "print_shop", "layout", "carried", "follows")
+                "ranked_sections", "charts", "chart_list", "paper", "print_shop", "layout",
+                "carried", "follows", "reference", "made", "licence", "running_head",
+                "edition_label")
 
 
 def template_error(environment, error: BaseException) -> BriefingError:

@@ -139,7 +139,9 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
             expected = error["ctx"]["expected"].replace("'", "")
             message = f"`{where}` should be one of {expected}; found {describe(value)}"
         elif kind == "greater_than_equal":
-            message = f"`{where}` cannot be negative, found {describe(value)}"
+            least = error.get("ctx", {}).get("ge", 0)
+            message = (f"`{where}` cannot be negative, found {describe(value)}" if least == 0
+                       else f"`{where}` should be {least} or more, found {describe(value)}")
         elif kind == "less_than_equal":
             message = (f"`{where}` is too large to chart (the limit is "
                        f"{error['ctx']['le']:,}; check the number), found {describe(value)}")

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The shape of a BCP 47 tag: a 2-3 letter language, then subtags of 2-8 letters or digits.
@@ -35,6 +35,8 @@ MAX_CHART_VALUE = 10**15
 MAX_COUNT = 1_000_000
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 Number = Annotated[float, Strict()]
+Flag = Annotated[bool, Strict()]
+Priority = Annotated[int, Strict(), Field(ge=1)]
 Category = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), Strict()]
 
 Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
@@ -53,8 +55,42 @@ class NextMeeting(_Strict):
     venue: Text | None = None
 
 
+class Contact(_Strict):
+    """Who to ask for the pack in another format; every part optional."""
+
+    name: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+    address: Text | None = None
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.name, self.phone, self.email, self.address)
+                         if part)
+
+
+def _contact_from_text(value: object) -> object:
+    return {"name": value} if isinstance(value, str) else value
+
+
+_CONTACT_SCHEMA = {
+    "description": "Who to ask for large print and other formats: plain text (an office, a "
+                   "phone number), or a mapping of `name`, `phone`, `email` and `address` "
+                   "(optional; default: the organiser).",
+    "anyOf": [{"type": "string"},
+              {"type": "object", "additionalProperties": False,
+               "properties": {key: {"type": "string"}
+                              for key in ("name", "phone", "email", "address")}},
+              {"type": "null"}]}
+ContactField = Annotated[Contact | None, BeforeValidator(_contact_from_text),
+                         WithJsonSchema(_CONTACT_SCHEMA)]
+
+
 class MeetingInfo(_Strict):
     title: Text = Field(min_length=1)
+    short_title: Text | None = Field(
+        None, min_length=1, description="A short form of the title for the running head at "
+                                        "the top of each page (optional; default: the title, "
+                                        "shortened at a word if it is too long).")
     date: IsoDate
     venue: Text = Field(min_length=1)
     area: Text | None = None
@@ -64,9 +100,11 @@ class MeetingInfo(_Strict):
     follows: Text | None = Field(
         None, description="The previous meeting's file, relative to this one.")
     next: NextMeeting | None = None
-    contact: Text | None = Field(
-        None, description="Who to ask for large print and other formats, e.g. an office "
-                          "and phone number (optional; default: the organiser).")
+    contact: ContactField = None
+    illustrative: Text | None = Field(
+        None, min_length=1,
+        description="Set when the file is an example, not a record: says why (e.g. \"dates "
+                    "and figures are not real\"); the cover then says so.")
     language: Text = Field(
         "en-GB", pattern=LANGUAGE_TAG,
         description="BCP 47 language tag of the pack, such as en-GB, cy or pa-Guru-IN "
@@ -82,6 +120,10 @@ class Marking(_Strict):
         return " ".join(p for p in (self.classification, (self.caveat or "").upper()) if p)
 
 
+_ILLUSTRATIVE = "true if this entry is made up for an example, not recorded; it prints " \
+                "marked \"(illustrative)\" (optional; default false)."
+
+
 class AttendanceRow(_Strict):
     group: Text = Field(min_length=1)
     count: Count
@@ -90,6 +132,7 @@ class AttendanceRow(_Strict):
         description="Who the group are: `residents` (the public; the default) or `officials` "
                     "(officers, staff, councillors). Small counts of residents can identify "
                     "people and are flagged; counts of officials are not.")
+    illustrative: Flag = Field(False, description=_ILLUSTRATIVE)
 
 
 class Theme(_Strict):
@@ -97,6 +140,9 @@ class Theme(_Strict):
     title: Text = Field(min_length=1)
     summary: Text | None = None
     points: list[Text] = []
+    priority: Priority | None = Field(
+        None, description="Which themes the brief leads with: 1 first, then 2 and so on "
+                          "(optional; themes without one follow, most quotes and actions first).")
 
 
 class Quote(_Strict):
@@ -115,6 +161,7 @@ class Action(_Strict):
     theme: Text | None = None
     you_said: Text | None = None
     update: Text | None = None
+    illustrative: Flag = Field(False, description=_ILLUSTRATIVE)
 
 
 class DataSet(_Strict):
@@ -135,6 +182,7 @@ class DataSet(_Strict):
     source: Text | None = Field(
         None, description="Where the figures come from; a chart without a source is not printed.")
     caveat: Text | None = None
+    illustrative: Flag = Field(False, description=_ILLUSTRATIVE)
 
 
 class MeetingFile(_Strict):

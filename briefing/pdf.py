@@ -15,9 +15,11 @@ import datetime as dt
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from .errors import BriefingError
@@ -233,12 +235,14 @@ def _archive_finisher(document, pdf) -> None:
 
 def html_to_pdf(html: str, roots: list[Path], *, archive: bool = False,
                 attachments: list[FileToAttach] | None = None,
-                created: dt.datetime | None = None) -> tuple[bytes, list[str]]:
+                created: dt.datetime | None = None,
+                inspect: Callable[[Any], None] | None = None) -> tuple[bytes, list[str]]:
     """Render HTML to tagged PDF/UA-1 bytes (or PDF/A-3b with `archive`); also return the
-    URLs the sandbox refused. `created` pins the attachments' dates for reproducible bytes."""
+    URLs the sandbox refused. `created` pins the attachments' dates for reproducible bytes.
+    `inspect` is shown the laid-out pages (WeasyPrint's Document) before they are written."""
     fetcher = _fetcher_class()(tuple(roots))
     font_config = _font_configuration(workspace_fonts(roots))
-    from weasyprint import CSS, HTML, Attachment
+    from weasyprint import CSS, DEFAULT_OPTIONS, HTML, Attachment
 
     created = created or dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
     # Attachment objects are single-use: make them afresh for every document.
@@ -250,10 +254,17 @@ def html_to_pdf(html: str, roots: list[Path], *, archive: bool = False,
         options = {"pdf_variant": "pdf/a-3b", "pdf_tags": True,
                    "stylesheets": [CSS(string=_ARCHIVE_CSS)], "finisher": _archive_finisher}
     try:
-        document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher)
-        pdf = document.write_pdf(
-            font_config=font_config, attachments=files or None,
-            pdf_identifier=b"briefing-pack", uncompressed_pdf=False, **options)
+        options = {**DEFAULT_OPTIONS, "attachments": files or None,
+                   "pdf_identifier": b"briefing-pack", "uncompressed_pdf": False, **options}
+        finisher = options.pop("finisher", None)
+        document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
+            font_config=font_config, **options)
+        if inspect is not None:
+            inspect(document)
+        pdf = document.write_pdf(finisher=finisher,
+                                 **{key: options[key] for key in DEFAULT_OPTIONS})
+    except BriefingError:
+        raise
     except Exception as error:  # WeasyPrint raises many types; the user needs one message
         log.debug("WeasyPrint failed", exc_info=True)
         raise BriefingError(f"rendering the PDF failed: {type(error).__name__}: {error}") from error

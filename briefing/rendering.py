@@ -8,17 +8,104 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import hashlib
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .config import Config
+from .errors import Diagnostic
 from .files import is_inside, write_atomically
 from .series import Series
 from .signing import signing_key
 
 log = logging.getLogger(__name__)
+
+_STRAIGHT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+class RenderedPDF(bytes):
+    """A finished PDF's bytes, carrying what the layout check warned about them."""
+
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def __new__(cls, data: bytes, warnings: tuple[Diagnostic, ...] = ()) -> RenderedPDF:
+        made = super().__new__(cls, data)
+        made.warnings = warnings
+        return made
+
+    def __reduce__(self):  # crosses to and from -j workers with its warnings
+        return (RenderedPDF, (bytes(self), self.warnings))
+
+
+def reference(series: Series) -> str:
+    """The pack's reference: the meeting file's name and a short hash of its bytes, so a
+    reader can tell which version of the file a printed pack came from."""
+    path = series.current.path
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    except OSError:
+        digest = "unread"
+    return f"{path.stem}-{digest}"
+
+
+def date_made() -> dt.date:
+    """Today (UTC), or the day SOURCE_DATE_EPOCH names, for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+def layout_warnings(series: Series, layout: str, edition: str,
+                    findings) -> tuple[Diagnostic, ...]:
+    """The layout check's findings as warnings at the meeting-file line each comes from."""
+    warnings = []
+    for finding in findings:
+        meeting, key_path = origin_in_file(series, finding.origin)
+        line = meeting.line_of(*key_path) if key_path else 0
+        warnings.append(Diagnostic(meeting.shown_path, line, 0,
+                                   f"{layout}-{edition} page {finding.page}: {finding.message}",
+                                   "warning"))
+    return tuple(dict.fromkeys(warnings))
+
+
+def origin_in_file(series: Series, origin: str | None):
+    """(meeting, key path) of what an element id of the layouts stands for."""
+    current = series.current
+    content = current.content
+    if not origin:
+        return current, ()
+    if origin == "running-head":
+        return current, ("meeting", "short_title" if content.meeting.short_title else "title")
+    if origin in ("cover", "brief-head"):
+        return current, ("meeting", "title")
+    kind, _, name = origin.partition("-")
+    if kind == "action":
+        for meeting in reversed(series.meetings):
+            for index, action in enumerate(meeting.content.actions):
+                if action.id == name:
+                    return meeting, ("actions", index)
+    if kind == "theme":
+        for index, theme in enumerate(content.themes):
+            if theme.id == name:
+                return current, ("themes", index)
+    if kind == "quote" and name.isdigit() and int(name) < len(content.quotes):
+        return current, ("quotes", int(name))
+    if kind in ("chart", "annex"):
+        if name.startswith("data-"):
+            for index, dataset in enumerate(content.data):
+                if dataset.id == name[5:]:
+                    return current, ("data", index)
+        if name in ("attendance", "actions", "themes"):
+            return current, (name,)
+    if origin in ("summary", "questions", "notes", "attendance", "themes", "actions"):
+        return current, (origin,)
+    if origin == "next":
+        return current, ("meeting", "next")
+    return current, ()
 
 
 class Renderer:
@@ -45,39 +132,77 @@ class Renderer:
         with collector_paused():
             load_weasyprint(self.roots)
 
-    def render(self, series: Series, layout: str, edition: str) -> bytes:
-        """The finished PDF's bytes; BriefingError if it cannot be made."""
+    def render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
+        """The finished PDF's bytes (with the layout check's warnings); BriefingError if it
+        cannot be made."""
         with collector_paused():
             return self._render(series, layout, edition)
 
-    def _render(self, series: Series, layout: str, edition: str) -> bytes:
+    def _render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
         from .archivecopy import archive_sources
         from .charts import charts_for, series_charts
         from .editions import edition_view
-        from .layouts import chart_size, render_html
+        from .illustrative import mark_charts
+        from .layoutcheck import check_document
+        from .layouts import chart_size, furniture_sizes, render_html
         from .pdf import html_to_pdf
         from .pdfpost import tidy_pdf
+        from .typography import typeset
 
         view = self.printable(edition_view(series, edition))
+        content = typeset(view.content)
         if layout not in self.chart_sizes:
             self.chart_sizes[layout] = chart_size(self.roots, layout, self.config.paper)
         size = self.chart_sizes[layout]
-        charts = charts_for(view.content, self.font_path, self.charts, size=size)
+        charts = charts_for(content, self.font_path, self.charts, size=size)
         if len(series.meetings) > 1:
             charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
                                     size=size)
-        html = render_html(self.environment, layout, view.content, edition, charts,
+        charts = mark_charts(charts, content, [m.content for m in series.meetings[:-1]])
+        html = render_html(self.environment, layout, content, edition, charts,
                            self.config.paper, self.config.print_shop,
-                           carried=view.carried, follows=view.follows)
+                           carried=view.carried, follows=view.follows,
+                           **self._page_facts(series, content, edition,
+                                              furniture_sizes(self.roots, layout)))
         meeting_day = view.content.meeting.date
+        findings = []
         pdf, refused = html_to_pdf(
             html, self.roots, archive=self.config.archive,
             attachments=archive_sources(series, edition) if self.config.archive else None,
             created=dt.datetime(meeting_day.year, meeting_day.month, meeting_day.day,
-                                tzinfo=dt.UTC))
+                                tzinfo=dt.UTC),
+            inspect=lambda document: findings.extend(check_document(document)))
         for url in refused:
             log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
-        return tidy_pdf(pdf)
+        pdf = tidy_pdf(pdf)
+        if self.config.print_shop:
+            from .printshop import print_shop_boxes
+
+            pdf = print_shop_boxes(pdf)
+        return RenderedPDF(pdf, layout_warnings(series, layout, edition, findings))
+
+    def _page_facts(self, series: Series, content, edition: str,
+                    sizes: tuple[float, float]) -> dict:
+        """What the pages print besides the meeting: reference, date made, running head…"""
+        from .typography import Measure, footer_fits, running_head
+
+        meeting = content.meeting
+        measure = Measure(self.font_path.parent if self.font_path else None)
+        head, head_width, marking_width, under = running_head(
+            meeting.title, meeting.short_title, content.marking.text, self.config.paper,
+            measure, *sizes)
+        originals = [" ".join(q.text.split()) for q in series.current.content.quotes]
+        numbers = {}
+        for quote in content.quotes:
+            plain = " ".join(quote.text.translate(_STRAIGHT).split())
+            if plain in originals:
+                numbers[quote.text] = originals.index(plain)
+        return {"reference": reference(series), "made": date_made(),
+                "licence": self.config.licence if edition == "public" else None,
+                "running_head": head, "head_width": head_width, "head_under_marking": under,
+                "marking_width": marking_width, "quote_numbers": numbers,
+                "footer_on_one_line": footer_fits(marking_width, self.config.paper, measure,
+                                                  sizes[1])}
 
     def printable(self, view):
         """The edition with every character no layout font covers replaced by a visible

@@ -1,4 +1,7 @@
-"""Turn the Markdown users write in summaries into safe HTML: no raw HTML, no images, safe links only."""
+"""Turn the Markdown users write in summaries into safe HTML: no raw HTML, no images, safe links only.
+
+Straight quotes in prose become curly ones (’ “ ”); code spans and link addresses keep theirs.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 def _renderer():
     from markdown_it import MarkdownIt
 
-    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True,
+                                         "quotes": "“”‘’"})
     renderer.disable(["image", "html_block", "html_inline"])
+    renderer.enable(["smartquotes"])
     renderer.validateLink = lambda url: url.strip().lower().startswith(SAFE_LINK_SCHEMES)
     return renderer
 

@@ -56,9 +56,11 @@ def pdf_pages(path: Path) -> list[str]:
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real command line in a fresh process."""
+    # A fixed "pack made" date, so two builds either side of midnight still match byte for byte.
+    fixed = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1760000000")}
     return subprocess.run([sys.executable, "-m", "briefing", *args], cwd=cwd,
-                          capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=300)
+                          capture_output=True, text=True,
+                          env={**os.environ, **fixed, **(env or {})}, timeout=300)
 
 
 def write_meeting(folder: Path, name: str, document: dict | str) -> Path:

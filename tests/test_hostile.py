@@ -118,7 +118,8 @@ def link_uris(pdf_path: Path) -> list[str]:
 
 def squash(text: str) -> str:
     """Text without any whitespace: a long hostile string may wrap anywhere in the PDF."""
-    return re.sub(r"\s+", "", text)
+    # typographic quotes in the PDF are the straight ones of the file, set in type
+    return re.sub(r"\s+", "", text).translate(str.maketrans("’‘“”", "''\"\""))
 
 
 def literal_texts(document: dict) -> list[str]:

@@ -174,10 +174,18 @@ def test_a_hostile_layout_sees_only_its_editions_data(layout_workspace):
     root = layout_workspace
     write_layout(root, "leak", "{{ content.notes }}\n{% for quote in content.quotes %}"
                                "<p>{{ quote.text }}</p>{% endfor %}")
+    sample = root / "inputs" / SAMPLE.name  # the sample's quotes are all public: add one
+    sample.write_text(sample.read_text(encoding="utf-8").replace(
+        "\nactions:", "\n  - {text: \"A resident I spoke to said that she'd like to see police "
+        "on patrol.\", theme: everyday-presence, consent: internal}\n\nactions:", 1),
+        encoding="utf-8")
     result = run_cli("build", "-l", "leak", "-e", "public", "-e", "internal", cwd=root)
     assert result.returncode == 0, result.stderr
-    public = " ".join(pdf_pages(root / "output" / SAMPLE.stem / "leak-public.pdf"))
-    internal = " ".join(pdf_pages(root / "output" / SAMPLE.stem / "leak-internal.pdf"))
+    straight = str.maketrans("’“”", "'\"\"")  # the pages print typographic quotes
+    public = " ".join(pdf_pages(root / "output" / SAMPLE.stem / "leak-public.pdf")).translate(
+        straight)
+    internal = " ".join(pdf_pages(root / "output" / SAMPLE.stem / "leak-internal.pdf")
+                        ).translate(straight)
     notes, internal_quote = "Internal only. Officers nearly matched", "she'd like to see police"
     assert notes in internal and internal_quote in internal  # the layout does print them
     assert notes not in public and internal_quote not in public
@@ -241,31 +249,39 @@ def _sample_with(old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
+def _at(needle: str) -> str:
+    """`line:column` of the first character after `needle` in the sample meeting file."""
+    for number, line in enumerate(SAMPLE.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return f"{number}:{line.index(needle) + len(needle) + 1}"
+    raise AssertionError(needle)
+
+
 CHART_ENTRY = ("    categories: [Word of mouth, Community group, Police social media, Library poster]\n"
                "    series:\n      Attendees: [11, 9, 8, 6]\n")
 PARITY = {
     # A lone surrogate, as YAML's \u escape writes it: not a character, cannot go in a PDF.
     "surrogate": (_sample_with("  - How can trust be restored?", '  - "How can \\ud800 trust"'),
-                  None, "inputs/m.yaml:41:5: the text contains U+D800, half of a UTF-16 "
+                  None, f"inputs/m.yaml:{_at('  - ')}: the text contains U+D800, half of a UTF-16 "
                         "surrogate pair"),
     # Finite numbers whose chart axes or totals overflow.
     "float-max": (_sample_with("Attendees: [11, 9, 8, 6]", "Attendees: [11, 9, 1.0e+308, 6]")
                   .replace("kind: barh", "kind: line"),
-                  None, "inputs/m.yaml:207:26: series `Attendees` holds a value that is too "
+                  None, f"inputs/m.yaml:{_at('Attendees: [11, 9, ')}: series `Attendees` holds a value that is too "
                         "large to chart"),
     "float-mixed": (_sample_with("Attendees: [11, 9, 8, 6]",
                                  "Attendees: [1.0e+308, -1.0e+308, 0, 6]")
                     .replace("kind: barh", "kind: line"),
-                    None, "inputs/m.yaml:207:19: series `Attendees` holds a value that is too "
+                    None, f"inputs/m.yaml:{_at('Attendees: [')}: series `Attendees` holds a value that is too "
                           "large to chart"),
     "float-near-max": (_sample_with("Attendees: [11, 9, 8, 6]", "Attendees: [11, 9, 1.7e+308, 6]"),
-                       None, "inputs/m.yaml:207:26: series `Attendees` holds a value that is "
+                       None, f"inputs/m.yaml:{_at('Attendees: [11, 9, ')}: series `Attendees` holds a value that is "
                              "too large to chart"),
     "csv": (_sample_with(CHART_ENTRY, "    csv: figures.csv\n"),
             "Where,Attendees\nLibrary,11\nGreen,1.0e+308\nOnline,-1.0e+308\n",
             "inputs/figures.csv:3: `1.0e+308` in column `Attendees` is too large to chart"),
     "count": (_sample_with("count: 18}", "count: 1" + "0" * 400 + "}"),
-              None, "inputs/m.yaml:46:39: `attendance[0].count` is too large to chart"),
+              None, f"inputs/m.yaml:{_at('count: ')}: `attendance[0].count` is too large to chart"),
 }
 
 

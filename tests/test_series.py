@@ -34,21 +34,21 @@ def summer(series_workspace) -> dict[str, list[str]]:
 
 
 SECTION_HEADINGS = ("Contents", "Summary", "Questions discussed", "Attendance", "What we heard",
-                    "You said, we did", "Action log", "Figures", "Data annex", "Internal notes",
+                    "You said, we did", "Action log", "Figures and data", "Data annex", "Internal notes",
                     "Next meeting", "Alternative formats")
 
 
 def section(pages: list[str], heading: str) -> str:
-    """The text of a section: the page it starts on (not the contents page that lists it) and
-    the pages it runs on to, up to the next page that starts a section."""
-    starts = [index for index, page in enumerate(pages) if page.startswith(heading)]
-    assert len(starts) == 1, [page[:60] for page in pages]
-    text = [pages[starts[0]]]
-    for page in pages[starts[0] + 1:]:
-        if page.startswith(SECTION_HEADINGS):
-            break
-        text.append(page)
-    return " ".join(text)
+    """The text of a section, from its heading (not the contents entry, which is followed by
+    a page number) to the next section's heading: sections flow on within a part."""
+    text = " ".join(pages[1:])
+    def headings(name: str):
+        return [m.start() for m in re.finditer(re.escape(name) + r"(?! \d)", text)]
+    starts = headings(heading)
+    assert len(starts) == 1, (heading, starts)
+    ends = [at for name in SECTION_HEADINGS if name != heading for at in headings(name)
+            if at > starts[0]]
+    return text[starts[0]:min(ends, default=len(text))]
 
 
 def rows(text: str) -> dict[str, str]:
@@ -61,7 +61,7 @@ def rows(text: str) -> dict[str, str]:
 
 def test_cover_says_which_meeting_this_follows(summer):
     for pages in summer.values():
-        assert "Follows Falcon Road safety – May follow-up, Saturday 10 May 2025" in pages[0]
+        assert "Follows Falcon Road safety – May follow-up, 10 May 2025" in pages[0]
 
 
 def test_you_said_we_did_carries_updates_statuses_and_overdue(summer):
@@ -76,7 +76,7 @@ def test_you_said_we_did_carries_updates_statuses_and_overdue(summer):
     # Never restated: carried unchanged from March, open past its due date in July.
     assert "pitch black after seven" in found["S2"]
     assert "Done: No update yet." in found["S2"]
-    assert "Now: Open Last meeting: Open Overdue: due 2025-06-30" in found["S2"]
+    assert "Now: Open Last meeting: Open Overdue: due 30 June 2025" in found["S2"]
     # Done in May and carried unchanged: past due, but not overdue.
     assert "Now: Done Last meeting: Done" in found["S3"] and "Overdue" not in found["S3"]
     assert "The youth forum has met twice." in found["S3"]
@@ -86,7 +86,7 @@ def test_you_said_we_did_carries_updates_statuses_and_overdue(summer):
     assert "Now: Dropped Last meeting: Open" in found["S5"] and "Overdue" not in found["S5"]
     assert "closed for building works" in found["S5"]
     # In progress since May and not restated: in progress past due is overdue too.
-    assert "Now: In progress Last meeting: In progress Overdue: due 2025-07-01" in found["S7"]
+    assert "Now: In progress Last meeting: In progress Overdue: due 1 July 2025" in found["S7"]
     assert "Site survey booked." in found["S7"]
 
 
@@ -98,7 +98,7 @@ def test_action_log_includes_carried_actions(summer):
                  "Walk the station route with residents after dark."):  # new in July
         assert text in log
     assert re.search(r"S1 Publish local stop and search figures every quarter\. "
-                     r"Borough stop and search lead 2025-04-15 Done", log)  # owner from March
+                     r"Borough stop and search lead 15 April 2025 Done", log)  # owner from March
 
 
 def test_contents_lists_you_said_we_did(summer):

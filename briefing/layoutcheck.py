@@ -1,0 +1,166 @@
+"""Find what breaks the house layout in laid-out pages: overflow, stranded headings, thin pages, a wrapped running head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOLERANCE = 1.0  # points: rounding in layout, not overflow
+THIN = 1 / 3  # a page whose body is filled less than this (not the last of its part) is thin
+HEADINGS = ("h1", "h2", "h3", "h4")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One layout problem on one page; `origin` is the id of the nearest element with one
+    (such as `action-A3`), for the caller to trace back to the meeting file."""
+
+    page: int
+    message: str
+    origin: str | None = None
+
+
+@dataclass
+class _Leaf:
+    """A line of text, an image or a table row: the units the page is filled with."""
+
+    top: float
+    bottom: float
+    origin: str | None
+    heading: str | None  # the heading's text when the leaf is a line of a heading
+    part: str | None
+
+
+def check_document(document) -> list[Finding]:
+    """Every layout problem in a WeasyPrint Document (what `HTML.render()` returns)."""
+    findings: list[Finding] = []
+    pages = []
+    for number, page in enumerate(document.pages, start=1):
+        box = page._page_box
+        area = (box.content_box_x(), box.content_box_y(),
+                box.content_box_x() + box.width, box.content_box_y() + box.height)
+        trim = (0.0, 0.0, page.width, page.height)
+        leaves: list[_Leaf] = []
+        for child in box.children:
+            if type(child).__name__ == "MarginBox":
+                _check_margin_box(child, number, trim, findings)
+            else:
+                _walk(child, number, area, leaves, findings, None, None, None)
+        pages.append((number, area, leaves))
+    cover = [number for number, _area, leaves in pages
+             if any(leaf.part == "cover" for leaf in leaves)]
+    if len(cover) > 1:
+        findings.append(Finding(cover[1], f"the cover runs over {len(cover)} pages, not one",
+                                "cover"))
+    for index, (number, area, leaves) in enumerate(pages):
+        if not leaves:
+            continue  # a blank page left for duplex printing
+        following = pages[index + 1][2] if index + 1 < len(pages) else None
+        last_of_part = following is None or not following or (
+            following[0].part != leaves[-1].part)
+        if following and leaves[-1].heading is not None:
+            findings.append(Finding(number, f"the heading “{_short(leaves[-1].heading)}” "
+                                            "ends the page, parted from what follows it",
+                                    leaves[-1].origin))
+        fill = (max(leaf.bottom for leaf in leaves) - area[1]) / (area[3] - area[1])
+        if fill < THIN and not last_of_part:
+            findings.append(Finding(number, f"the page is only {fill:.0%} full, yet its part "
+                                            "goes on over the page", leaves[-1].origin))
+    return _collapsed(findings)
+
+
+def _collapsed(findings: list[Finding]) -> list[Finding]:
+    """One finding per kind of problem and origin: the first page, and how many more."""
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        kind = finding.message.split("“")[0] if "crosses" in finding.message or (
+            "furniture" in finding.message) else (finding.page, finding.message)
+        groups.setdefault((kind, finding.origin), []).append(finding)
+    collapsed = []
+    for group in groups.values():
+        first = group[0]
+        others = len({f.page for f in group} - {first.page})
+        if others:
+            first = Finding(first.page, f"{first.message} (and on {others} more "
+                                        f"page{'s' * (others != 1)})", first.origin)
+        collapsed.append(first)
+    return sorted(collapsed, key=lambda finding: finding.page)
+
+
+def _short(text: str, most: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def _text_of(box) -> str:
+    if hasattr(box, "text"):
+        return box.text
+    return " ".join(_text_of(child) for child in getattr(box, "children", ()))
+
+
+def _check_margin_box(box, number: int, trim, findings: list[Finding]) -> None:
+    lines = _count_lines(box)
+    if box.at_keyword == "@top-left" and lines > 1:
+        findings.append(Finding(number, f"the running head takes {lines} lines, not one "
+                                        f"(“{_short(_text_of(box))}”)", "running-head"))
+    for text in _text_boxes(box):
+        if _outside(text, trim):
+            findings.append(Finding(number, f"page furniture “{_short(text.text)}” leaves the "
+                                            "page", "running-head"))
+            break
+
+
+def _count_lines(box) -> int:
+    if type(box).__name__ == "LineBox":
+        return 1
+    return sum(_count_lines(child) for child in getattr(box, "children", ()))
+
+
+def _text_boxes(box):
+    if type(box).__name__ == "TextBox":
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child)
+
+
+def _outside(box, area) -> str | None:
+    """Which edge of the area a box crosses, if any."""
+    left, top, right, bottom = area
+    x, y = box.position_x, box.position_y
+    width, height = box.margin_width(), box.margin_height()
+    if x + width > right + TOLERANCE:
+        return f"right edge by {x + width - right:.0f} pt"
+    if x < left - TOLERANCE:
+        return f"left edge by {left - x:.0f} pt"
+    if y + height > bottom + TOLERANCE:
+        return f"bottom edge by {y + height - bottom:.0f} pt"
+    if y < top - TOLERANCE:
+        return f"top edge by {top - y:.0f} pt"
+    return None
+
+
+def _walk(box, number: int, area, leaves: list[_Leaf], findings: list[Finding],
+          origin: str | None, heading: str | None, part: str | None) -> None:
+    element = getattr(box, "element", None)
+    kind = type(box).__name__
+    if element is not None and not kind.startswith("Anonymous"):
+        identifier = element.get("id")
+        classes = (element.get("class") or "").split()
+        if identifier:
+            origin = identifier
+        if "part" in classes:
+            part = identifier or part
+        if getattr(box, "element_tag", None) in HEADINGS and heading is None:
+            heading = _text_of(box)
+    if kind == "LineBox" or "Replaced" in kind:
+        leaves.append(_Leaf(box.position_y, box.position_y + box.margin_height(), origin,
+                            heading, part))
+        for text in (_text_boxes(box) if kind == "LineBox" else (box,)):
+            edge = _outside(text, area)
+            if edge:
+                what = _short(text.text) if hasattr(text, "text") else "an image"
+                findings.append(Finding(number, f"“{what}” crosses the text area’s {edge}",
+                                        origin))
+                break
+        return
+    for child in getattr(box, "children", ()):
+        _walk(child, number, area, leaves, findings, origin, heading, part)

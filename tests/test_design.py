@@ -1,0 +1,287 @@
+"""How the pages look and flow, read back from built PDFs: page counts, cover, back page, quotes,
+dates, running head, the illustrative flash, text inside the trim box, and the layout check."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, pdf_pages, run_cli, with_sample, write_meeting
+
+PAPERS = ("A4", "A5", "letter")
+LAYOUTS = ("pack", "brief", "large-print")
+LONG_TITLE = ("Spotkanie mieszkańców – ẹ kú àárọ̀ – اردو – বাংলা – a community conversation "
+              "about neighbourhood policing, trust, youth provision and safer streets")[:140]
+
+
+def long_meeting() -> dict:
+    """60 actions, a 140-character title in several scripts, a contact mapping."""
+    return {
+        "meeting": {"title": LONG_TITLE, "date": "2025-07-12", "venue": "Community hall",
+                    "organiser": "Test council", "next": {"date": "2025-12-04"},
+                    "contact": {"name": "Community safety team", "phone": "020 7946 0000",
+                                "email": "safety@example.org", "address": "Town Hall"}},
+        "summary": "Residents said \"we're tired of waiting\" and asked for `code's` sake.",
+        "themes": [{"id": f"t{i}", "title": f"Theme {i} – শিক্ষা", "points": ["A point"]}
+                   for i in range(1, 4)],
+        "actions": [{"id": f"A{n}", "action": f"Action number {n}, long enough to wrap onto "
+                     "a second line of the table.", "owner": "Neighbourhood Inspector",
+                     "due": "2025-09-01", "status": ["open", "in-progress", "done"][n % 3]}
+                    for n in range(1, 61)],
+    }
+
+
+@pytest.fixture(scope="session")
+def design(tmp_path_factory) -> dict:
+    """Every layout on every paper for the sample (internal), the public pack, and the long
+    meeting: each PDF rendered once per test session, with the build's stderr."""
+    root = with_sample(tmp_path_factory.mktemp("design"))
+    (root / "briefing.toml").write_text(
+        'licence = "Published under the Open Government Licence v3.0."\n', encoding="utf-8")
+    write_meeting(root / "inputs", "long.yaml", long_meeting())
+    out, errors = {}, {}
+    for paper in PAPERS:
+        folder = f"out-{paper}"
+        result = run_cli("build", "-j", "2", "-o", folder, "--paper", paper, "-e", "internal",
+                         *[arg for layout in LAYOUTS for arg in ("-l", layout)], cwd=root)
+        errors[paper] = result.stderr
+        for layout in LAYOUTS:
+            for stem in (SAMPLE.stem, "long"):
+                out[(stem, layout, paper)] = root / folder / stem / f"{layout}-internal.pdf"
+    result = run_cli("build", "-o", "out-public", "-e", "public", "-l", "pack", "-l", "brief",
+                     str(Path("inputs") / SAMPLE.name), cwd=root)
+    assert result.returncode == 0, result.stderr
+    out[(SAMPLE.stem, "pack", "public")] = root / "out-public" / SAMPLE.stem / "pack-public.pdf"
+    out[(SAMPLE.stem, "brief", "public")] = root / "out-public" / SAMPLE.stem / "brief-public.pdf"
+    return {"pdfs": out, "stderr": errors, "root": root}
+
+
+def pages_of(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def test_sample_pack_is_about_eight_pages_and_even(design):
+    pdfs = design["pdfs"]
+    pack = pages_of(pdfs[(SAMPLE.stem, "pack", "A4")])
+    assert pack <= 12 and pack % 2 == 0, pack  # was 14
+    large = pages_of(pdfs[(SAMPLE.stem, "large-print", "A4")])
+    assert large <= 20 and large % 2 == 0, large  # was 23
+    for paper in PAPERS:
+        for layout in ("pack", "large-print"):
+            for stem in (SAMPLE.stem, "long"):
+                assert pages_of(pdfs[(stem, layout, paper)]) % 2 == 0, (stem, layout, paper)
+
+
+def test_blank_left_page_says_so(design):
+    blanks = 0
+    band = 27 * 72 / 25.4  # below the running head, above the foot, on every layout
+    for (_stem, layout, _paper), path in design["pdfs"].items():
+        if layout == "brief":  # no back page, so never a blank one
+            continue
+        for number, page, words in _words(path):
+            body = " ".join(w["text"] for w in words
+                            if w["bottom"] > band and w["top"] < page.height - band)
+            assert body, f"{path} page {number} is blank without saying so"
+            if body == "This page is intentionally left blank":
+                blanks += 1
+    assert blanks  # some layout on some paper needed one
+
+
+def test_cover_fields_edition_band_and_no_page_number(design):
+    cover = pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "A4")])[0]
+    for expected in ("Metropolitan Police Service", "Community meeting briefing",
+                     "London Race Action Plan – community conversation", "Saturday 12 July 2025",
+                     "York Gardens Library, Battersea", "Pack made", "Internal edition"):
+        assert expected in cover, expected
+    assert re.search(r"Reference 2025-battersea-lrap-[0-9a-f]{8}", cover), cover
+    assert cover.count("OFFICIAL") == 2  # once at the top, once at the foot
+    assert "Page 1 of" not in cover
+    public = pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "public")])[0]
+    assert "Public release" in public
+
+
+def test_illustrative_flash_and_labels(design):
+    pages = pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "A4")])
+    assert "Illustrative example: the date, head counts, actions and figures are made up" \
+        in pages[0]
+    text = " ".join(pages)
+    assert "Attendance by group (illustrative)" in text
+    assert "How attendees heard about the meeting (illustrative)" in text
+    assert text.count("(illustrative)") >= 6 + 3  # six actions, the charts and their tables
+    assert "Source: Meeting record." not in text  # nothing invented is sourced as record
+    long = " ".join(pdf_pages(design["pdfs"][("long", "pack", "A4")]))
+    assert "Illustrative" not in long and "(illustrative)" not in long
+
+
+def test_back_page_contact_accessibility_and_licence(design):
+    back = pdf_pages(design["pdfs"][("long", "pack", "A4")])[-1]
+    for expected in ("Alternative formats", "Community safety team", "020 7946 0000",
+                     "safety@example.org", "Town Hall", "Accessibility", "large print"):
+        assert expected in back, expected
+    assert "Licence" not in back  # the internal edition carries no licence line
+    assert len(pdf_pages(design["pdfs"][("long", "pack", "A4")])) % 2 == 0
+    public = pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "public")])[-1]
+    assert "Published under the Open Government Licence v3.0." in public
+    large = pdf_pages(design["pdfs"][(SAMPLE.stem, "large-print", "A4")])[-1]
+    assert "standard print" in large and "also available in large print" not in large
+
+
+def test_curly_quotes_and_dates_in_words(design):
+    for key in ((SAMPLE.stem, "pack", "A4"), (SAMPLE.stem, "brief", "A4"), ("long", "pack", "A4")):
+        text = " ".join(pdf_pages(design["pdfs"][key]))
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), key  # no ISO dates, tables too
+        body = re.sub(r"2025-battersea-lrap-[0-9a-f]+", "", text)
+        assert "'" not in body.replace("code's", ""), key  # code spans keep straight quotes
+        assert '"' not in body, key
+    sample = " ".join(pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "A4")]))
+    assert "we’re meant to be engaging" in sample and "“Black community”" in sample
+    assert "4 October 2025" in sample and "1 September 2025" in sample  # the action table
+    long = " ".join(pdf_pages(design["pdfs"][("long", "pack", "A4")]))
+    assert "“we’re tired of waiting”" in long
+
+
+def _words(path: Path):
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            yield number, page, page.extract_words()
+
+
+def test_running_head_is_one_line_and_footer_shares_a_baseline(design):
+    for key, path in design["pdfs"].items():
+        if key[1] == "brief":
+            continue
+        for number, page, words in _words(path):
+            if number == 1:
+                continue
+            head = [w for w in words if w["bottom"] < 22 * 72 / 25.4 and w["x1"] < page.width / 3]
+            if head:
+                assert len({round(w["top"]) for w in head}) == 1, (key, number, head)
+            foot = [w for w in words if w["top"] > page.height - 22 * 72 / 25.4]
+            page_word = [w for w in foot if w["text"] == "Page"]
+            marking = [w for w in foot if w["text"].startswith("OFFICIAL")]
+            if page_word and marking:
+                assert abs(page_word[0]["bottom"] - marking[0]["bottom"]) < 0.5, (key, number)
+    heads = {}
+    for stem in (SAMPLE.stem, "long"):
+        for number, _page, words in _words(design["pdfs"][(stem, "pack", "A4")]):
+            if number == 3:
+                top = [w for w in words if w["bottom"] < 22 * 72 / 25.4]
+                marking = min(w["x0"] for w in top if w["text"].startswith("OFFICIAL"))
+                heads[stem] = " ".join(w["text"] for w in top if w["x1"] < marking)
+    assert heads[SAMPLE.stem] == "Race Action Plan, Battersea"  # meeting.short_title
+    # the long title, shortened at a word (extraction puts the Arabic after the ellipsis)
+    assert heads["long"].startswith("Spotkanie mieszkańców – ") and "…" in heads["long"]
+    assert "neighbourhood" not in heads["long"]
+
+
+def test_no_text_outside_the_trim_box(design):
+    for key, path in design["pdfs"].items():
+        for number, page, words in _words(path):
+            for word in words:
+                inside = (-0.5 <= word["x0"] and word["x1"] <= page.width + 0.5
+                          and -0.5 <= word["top"] and word["bottom"] <= page.height + 0.5)
+                assert inside, (key, number, word["text"], word["x0"], word["x1"])
+
+
+def test_body_pages_are_filled(design):
+    """Every A4 sample pack page but a part's last is at least a third full (text and images)."""
+    import pdfplumber
+
+    path = design["pdfs"][(SAMPLE.stem, "pack", "A4")]
+    with pdfplumber.open(path) as pdf:
+        fills = []
+        for page in pdf.pages:
+            top, bottom = 22 * 72 / 25.4, page.height - 22 * 72 / 25.4
+            boxes = [w["bottom"] for w in page.extract_words() if top < w["top"] < bottom]
+            boxes += [image["bottom"] for image in page.images]
+            fills.append((max(boxes, default=top) - top) / (bottom - top))
+    thin = [number for number, fill in enumerate(fills[:-1], start=1) if fill < 1 / 3]
+    # a part's last page may be short; the sample has at most one such page per part
+    assert len(thin) <= 4, (thin, fills)
+
+
+def test_brief_headed_by_edition_with_ranked_themes(design):
+    internal = " ".join(pdf_pages(design["pdfs"][(SAMPLE.stem, "brief", "A4")]))
+    public = " ".join(pdf_pages(design["pdfs"][(SAMPLE.stem, "brief", "public")]))
+    assert internal.startswith("Internal brief") and "Race Action Plan, Battersea" in internal
+    assert "Public brief" in public and "Councillor brief" not in public
+    themes = internal.split("Top themes", 1)[1]
+    # priority 1, 2, 3 in the sample: disparities, everyday presence, no single community
+    order = [themes.find(title) for title in ("Disparities in policing",
+                                             "Everyday presence, not patrols",
+                                             "No single Black community")]
+    assert -1 not in order and order == sorted(order), order
+    assert "Police culture" not in themes
+    for paper in PAPERS:
+        limit = 4 if paper == "A5" else 2
+        assert pages_of(design["pdfs"][(SAMPLE.stem, "brief", paper)]) <= limit, paper
+
+
+def test_layout_check_warns_with_page_and_line(design):
+    stderr = design["stderr"]["A5"]
+    # on A5 the 140-character title's cover runs over its page: named with page and line
+    assert re.search(r"warning: inputs/long.yaml:2: pack-internal page 2: the cover runs over "
+                     r"2 pages", stderr), stderr[-3000:]
+    assert "Traceback" not in stderr
+
+
+def test_layout_check_strict_fails_a_long_running_head(workspace):
+    """A layout whose running head is set far too large wraps, and whose summary is wider
+    than the page: the check names both, with the meeting-file line of each, and --strict
+    fails the build."""
+    folder = workspace / "layouts" / "tall-head"
+    folder.mkdir(parents=True)
+    (folder / "layout.html").write_text(
+        '{% extends "base/base.html" %}{% import "base/parts.html" as parts %}'
+        '{% block page_style %}<style>@page { @top-left { font-size: 30pt; } }'
+        '#summary p { width: 700pt; }</style>'
+        '{% endblock %}{% block main %}<div class="part">{{ parts.summary(content) }}</div>'
+        '{% endblock %}', encoding="utf-8")
+    write_meeting(workspace / "inputs", "m.yaml", {
+        **long_meeting(), "summary": "A summary wide enough to leave the page. " * 5})
+    result = run_cli("build", "-l", "tall-head", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"warning: inputs/m.yaml:2: tall-head-internal page 2: the running head "
+                     r"takes \d lines", result.stderr), result.stderr
+    summary_line = next(number for number, line in enumerate(
+        (workspace / "inputs" / "m.yaml").read_text().splitlines(), start=1)
+        if line.startswith("summary:"))
+    assert re.search(rf"warning: inputs/m.yaml:{summary_line}: tall-head-internal page 2: "
+                     r"“A summary wide .*” crosses the text area’s right edge by \d+ pt",
+                     result.stderr), result.stderr
+    strict = run_cli("build", "-f", "--strict", "-l", "tall-head", cwd=workspace)
+    assert strict.returncode == 1 and "layout warning" in strict.stderr, strict.stderr
+
+
+def test_brief_too_long_names_its_longest_part(workspace):
+    theme = {"id": "long", "title": "Long theme", "priority": 1,
+             "summary": "Words about the theme that go on. " * 400}
+    write_meeting(workspace / "inputs", "m.yaml",
+                  {**long_meeting(), "themes": [theme], "summary": "Short."})
+    result = run_cli("build", "-l", "brief", cwd=workspace)
+    assert result.returncode == 1
+    assert re.search(r"Its longest part is theme `long` \(inputs/m.yaml:\d+, [\d,]+ "
+                     r"characters\)", result.stderr), result.stderr
+
+
+def test_print_shop_boxes_put_crop_marks_outside_the_bleed(sample_workspace):
+    import pikepdf
+
+    result = run_cli("build", "-l", "brief", "--paper", "A5", "--print-shop",
+                     cwd=sample_workspace)
+    assert result.returncode == 0, result.stderr
+    mm = 72 / 25.4
+    with pikepdf.open(sample_workspace / "output" / SAMPLE.stem / "brief-internal.pdf") as pdf:
+        page = pdf.pages[0].obj
+        trim, bleed, media, art = ([float(v) for v in page[name]]
+                                   for name in ("/TrimBox", "/BleedBox", "/MediaBox", "/ArtBox"))
+    assert art == trim
+    assert [round(b - t, 1) for b, t in zip(bleed, trim, strict=True)] == \
+        [round(-3 * mm, 1), round(-3 * mm, 1), round(3 * mm, 1), round(3 * mm, 1)]
+    assert media[0] < bleed[0] - 5 * mm and media[2] > bleed[2] + 5 * mm  # a slug for marks
