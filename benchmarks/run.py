@@ -65,8 +65,8 @@ def generated_meeting(index: int) -> str:
             f"title: Community conversation {index:02d}",
         "Community members, illustrative: true, count: 18}":
             f"Community members, illustrative: true, count: {18 + index}}}",
-        "Police officers, illustrative: true, count: 16}":
-            f"Police officers, illustrative: true, count: {16 + index % 5}}}",
+        "Police officers, role: officials, illustrative: true, count: 16}":
+            f"Police officers, role: officials, illustrative: true, count: {16 + index % 5}}}",
         "Attendees: [11, 9, 8, 6]": f"Attendees: [{11 + index}, 9, {8 + index % 3}, 6]",
     }
     for old, new in replacements.items():
