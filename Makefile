@@ -8,7 +8,7 @@ packs: setup
 	.venv/bin/briefing build
 
 test: setup
-	.venv/bin/python -m pytest -q
+	.venv/bin/python -m pytest -q -n 2
 
 check: setup
 	.venv/bin/briefing check
