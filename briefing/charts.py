@@ -857,11 +857,16 @@ class _Plot:
     def _label_stacked(self) -> None:
         """Each segment's value inside it where it fits; totals above; series named at the right."""
         columns = list(zip(*[[v or 0 for v in values] for values in self.series.values()], strict=True))
+        self._fit_above(lambda short: self._place_stacked(columns, short))
+
+    def _fit_above(self, place) -> None:
+        """Place labels in full, then shortened, raising the top of the value range until the
+        labels above the plot fit (at most 12 tries each); stop at the first that labels all."""
         for short in (False, True):
             self.lo, self.hi = self._value_range()
             for _attempt in range(12):
                 self.labels, self.all_labelled = [], True
-                overflow = self._place_stacked(columns, short)
+                overflow = place(short)
                 if overflow <= 0.5:
                     break
                 span = self.rect[3]
@@ -939,17 +944,7 @@ class _Plot:
         """One series: each value above (or below) its point where it fits. Several: names at the
         ends of the lines and a value axis."""
         values = next(iter(self.series.values()))
-        for short in (False, True):
-            self.lo, self.hi = self._value_range()
-            for _attempt in range(12):
-                self.labels, self.all_labelled = [], True
-                overflow = self._place_line(values, short)
-                if overflow <= 0.5:
-                    break
-                span = self.rect[3]
-                self.hi += (self.hi - self.lo) * overflow / max(span - overflow, span * 0.1)
-            if self.all_labelled:
-                return
+        self._fit_above(lambda short: self._place_line(values, short))
 
     def _place_line(self, values, short: bool) -> float:
         marker = 0.5 * self.em
