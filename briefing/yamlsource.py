@@ -109,7 +109,9 @@ except ImportError:  # PyYAML built without libyaml
 def _compose(text: str) -> yaml.Node | None:
     """The node tree, parsed by libyaml when present. A file libyaml refuses is parsed again
     in Python, so that every error is reported with PyYAML's own (tested) wording."""
-    if _FastDepthLimitedLoader is not None:
+    # libyaml reads a byte-order mark inside the text as a space where Python refuses it:
+    # such a text is parsed in Python, so both parsers accept the same files.
+    if _FastDepthLimitedLoader is not None and "\ufeff" not in text[1:]:
         try:
             return yaml.compose(text, Loader=_FastDepthLimitedLoader)
         except (yaml.YAMLError, _TooDeep):
