@@ -7,6 +7,7 @@ errors and warnings because both come through read_meetings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -119,6 +120,7 @@ def check_files(config: Config, paths: list[Path] | None = None) -> tuple[list[D
     would print included), and how many files were checked."""
     meeting_paths = find_meetings(config, paths)
     diagnostics: list[Diagnostic] = list(output_name_problems(config, meeting_paths).values())
+    diagnostics += layout_problems(config)
     for _path, outcome in read_meetings(config, meeting_paths, public=True):
         if isinstance(outcome, InputError):
             diagnostics.extend([*outcome.diagnostics, *outcome.warnings])
@@ -126,3 +128,40 @@ def check_files(config: Config, paths: list[Path] | None = None) -> tuple[list[D
             diagnostics.extend(outcome[1])
     # A file followed by others is reported once, not once per meeting that follows it.
     return sorted(dict.fromkeys(diagnostics)), len(meeting_paths)
+
+
+def layout_problems(config: Config) -> list[Diagnostic]:
+    """What `build` would meet compiling the templates of the layouts it makes: a syntax
+    error, or a template the sandboxed loader refuses (a symbolic link, not a regular file,
+    not UTF-8). Errors that only rendering can show (a name the layout is not given, a sandbox
+    refusal at run time) are left to `build`, which names the template and line."""
+    from .freshness import layout_files
+    from .layouts import layout_roots, make_environment, template_error
+
+    roots = layout_roots(config.layouts)
+    environment = make_environment(roots, config.workspace)
+    # Every template in the folders the layouts use (the ones they extend or include too),
+    # links and all: the loader, not this list, decides what may be read.
+    folders = {key.split("/")[1] for layout in config.build
+               for key, _path in layout_files(roots, layout)} | set(config.build)
+    names = dict.fromkeys(
+        path.relative_to(root).as_posix()
+        for folder in sorted(folders) for root in roots if (root / folder).is_dir()
+        for path in sorted((root / folder).rglob("*.html"))
+        if not any(part.startswith(".") for part in path.relative_to(root).parts))
+    problems: list[Diagnostic] = []
+    for name in names:
+        try:
+            environment.get_template(name)
+        except Exception as error:  # noqa: BLE001 - each becomes one located message
+            try:
+                message = str(template_error(environment, error))
+            except Exception as unexpected:  # noqa: BLE001
+                message = f"{name}: {type(unexpected).__name__}: {unexpected}"
+            # "file:line: what", "file: what" or "file what is wrong"
+            found = (re.match(r"(\S+?):(\d+): (.*)", message, re.S)
+                     or re.match(r"(\S+?):()\s(.*)", message, re.S)
+                     or re.match(r"(\S+)()\s(.*)", message, re.S))
+            path, line, rest = found.groups() if found else (name, "", message)
+            problems.append(Diagnostic(path, int(line or 0), 0, rest))
+    return problems

@@ -312,3 +312,24 @@ def test_figures_up_to_the_limit_still_chart(workspace):
     assert built.returncode == 0, built.stderr
     assert "1,000,000,000,000,000" in " ".join(pdf_pages(workspace / "output" / "m" /
                                                           "pack-internal.pdf"))
+
+
+def test_check_reports_the_template_errors_build_would_fail_on(layout_workspace, tmp_path):
+    """`check` compiles the templates of the layouts the workspace builds: a syntax error and
+    a template symlinked out of the workspace are errors at their file, before any render."""
+    root = layout_workspace
+    (root / "briefing.toml").write_text('build = ["syntax", "linked"]\n', encoding="utf-8")
+    write_layout(root, "syntax", "<p>fine</p>\n{% if %}")
+    secret = tmp_path / "secret.html"
+    secret.write_text("SECRET-TEMPLATE {{ 1 }}", encoding="utf-8")
+    (root / "layouts" / "linked").mkdir()
+    (root / "layouts" / "linked" / "layout.html").symlink_to(secret)
+    result = run_cli("check", cwd=root)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "SECRET-TEMPLATE" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert any(line.startswith("error: layouts/syntax/layout.html:4: template syntax error:")
+               for line in errors), errors
+    assert any(line.startswith("error: layouts/linked/layout.html") and "symlink" in line
+               for line in errors), errors
+    assert result.stderr.splitlines()[-1] == "checked 1 file: 2 errors, 0 warnings"
