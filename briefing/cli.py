@@ -129,6 +129,16 @@ def _verbose(what: str = "what is built and why"):  # noqa: ANN201 - a click dec
                              "output.")
 
 
+def _editions(verb: str):  # noqa: ANN201 - a click decorator
+    return click.option("-e", "--edition", "editions", multiple=True,
+                        type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
+                        help=f"Edition to {verb} (repeatable).")
+
+
+_paper = click.option("--paper", type=click.Choice(["A4", "A5", "letter"], case_sensitive=False),
+                      help="Paper size.")
+
+
 _strict = click.option("--strict", is_flag=True, default=None,
                        help="Treat warnings as failures (for CI).")
 
@@ -143,11 +153,8 @@ _jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Folder for the PDFs (default: output/).")
 @click.option("-l", "--layout", "layouts", multiple=True,
               help="Layout to build, e.g. pack, brief, large-print (repeatable).")
-@click.option("-e", "--edition", "editions", multiple=True,
-              type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
-              help="Edition to build (repeatable).")
-@click.option("--paper", type=click.Choice(["A4", "A5", "letter"], case_sensitive=False),
-              help="Paper size.")
+@_editions("build")
+@_paper
 @click.option("--print-shop", is_flag=True, default=None,
               help="Add 3 mm bleed and crop marks for a professional printer.")
 @click.option("--archive", is_flag=True, default=None,
@@ -272,9 +279,7 @@ _poll = click.option("--poll", is_flag=True,
 
 @main.command(short_help="Rebuild what changed each time a file is saved.")
 @click.option("-l", "--layout", "layouts", multiple=True, help="Layout to build (repeatable).")
-@click.option("-e", "--edition", "editions", multiple=True,
-              type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
-              help="Edition to build (repeatable).")
+@_editions("build")
 @_jobs
 @_interval
 @_poll
@@ -329,11 +334,8 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-l", "--layout", "layouts", multiple=True,
               help="Layout to preview, e.g. pack, brief, large-print (repeatable).")
-@click.option("-e", "--edition", "editions", multiple=True,
-              type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
-              help="Edition to preview (repeatable).")
-@click.option("--paper", type=click.Choice(["A4", "A5", "letter"], case_sensitive=False),
-              help="Paper size.")
+@_editions("preview")
+@_paper
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
