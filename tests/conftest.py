@@ -108,3 +108,18 @@ def sample_pack(tmp_path_factory) -> Path:
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stderr
     return root / "output" / SAMPLE.stem / "pack-internal.pdf"
+
+
+def wait_for(condition, what: str, process: subprocess.Popen, log: Path, seconds: float = 120):
+    """Poll until condition() is true (returning its value), while the process runs; fail with
+    its log when it stops or the time runs out. Waits on a condition, never a fixed time."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}:\n{log.read_text(encoding='utf-8', errors='replace')}")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, minimal_meeting, pdf_pages, run_cli, write_meeting
+from conftest import wait_for as conftest_wait_for
 
 COUNT = 20
 CONFIG = """\
@@ -270,13 +271,7 @@ def test_watch_rebuilds_on_save_and_survives_a_broken_save(workspace, how):
             cwd=workspace, stderr=stream, stdout=stream)
     try:
         def wait_for(condition, what):
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                if condition():
-                    return
-                assert watcher.poll() is None, log.read_text()
-                time.sleep(0.1)
-            pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
+            conftest_wait_for(condition, what, watcher, log, 120)
 
         def pdf_says(text):
             return lambda: target.is_file() and text in " ".join(pdf_pages(target))

@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, minimal_meeting, run_cli, write_meeting
+from conftest import wait_for as conftest_wait_for
 
 
 def test_build_succeeds_and_names_the_output(sample_workspace):
@@ -195,13 +195,7 @@ def test_watch_prints_what_it_rebuilt_not_what_it_skipped(workspace):
              "-l", "brief"], cwd=workspace, stderr=stream, stdout=stream)
     try:
         def wait_for(condition, what):
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                if condition():
-                    return
-                assert watcher.poll() is None, log.read_text()
-                time.sleep(0.1)
-            pytest.fail(f"timed out waiting for {what}:\n{log.read_text()}")
+            conftest_wait_for(condition, what, watcher, log, 180)
 
         def watching(times):
             return lambda: log.read_text().count("watching for changes") >= times

@@ -14,12 +14,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, SAMPLE, pdf_pages, run_cli, with_sample
+from conftest import wait_for as conftest_wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,14 +51,7 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def wait_for(self, condition, what: str, seconds: float = WAIT_MS / 1000):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            found = condition()
-            if found:
-                return found
-            assert self.process.poll() is None, f"the server stopped:\n{self.text()}"
-            time.sleep(0.1)
-        pytest.fail(f"timed out waiting for {what}:\n{self.text()}")
+        return conftest_wait_for(condition, what, self.process, self.log, seconds)
 
     def request(self, path: str, method: str = "GET", host: str | None = None):
         """A raw request: the path is sent exactly as written (no normalising of `..`)."""
