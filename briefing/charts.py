@@ -820,24 +820,23 @@ class _Plot:
         x0 = max(min(middle - width / 2, left + plot_width - width), left)
         x1 = x0 + width
         beside = [o for o in obstacles if o.x0 < x1 + gap and x0 < o.x1 + gap]
-        if upward:
-            y0 = max(o.y1 for o in beside) + PAD
-            box = _Box(x0, y0, x1, y0 + height)
-        else:
-            y1 = min(o.y0 for o in beside) - PAD
-            box = _Box(x0, y1 - height, x1, y1)
+
+        def clear_of(boxes: list[_Box], space: float) -> _Box:
+            """The label's box just above (or below) all of these boxes."""
+            if upward:
+                y0 = max(b.y1 for b in boxes) + space
+                return _Box(x0, y0, x1, y0 + height)
+            y1 = min(b.y0 for b in boxes) - space
+            return _Box(x0, y1 - height, x1, y1)
+
+        box = clear_of(beside, PAD)
         while True:
             hits = [label.box for label in self.labels if box.overlaps(label.box, gap)]
             if not hits:
                 break
             if not stack:
                 return None
-            if upward:
-                y0 = max(h.y1 for h in hits) + gap
-                box = _Box(x0, y0, x1, y0 + height)
-            else:
-                y1 = min(h.y0 for h in hits) - gap
-                box = _Box(x0, y1 - height, x1, y1)
+            box = clear_of(hits, gap)
         return _Label(text, box, "center")
 
     def _drop_outside(self) -> None:
