@@ -16,6 +16,6 @@ check: setup
 lint: setup
 	.venv/bin/ruff check briefing tests benchmarks
 
-# Regenerate the committed JSON Schema after changing briefing/models.py.
+# Regenerate the committed JSON Schema after changing briefing/meeting/models.py.
 schema: setup
 	.venv/bin/briefing schema > meeting.schema.json

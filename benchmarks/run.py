@@ -136,9 +136,9 @@ def bench_naive(runs: int) -> tuple[float, float]:
 WARM_SNIPPET = """
 import json, statistics, time
 from pathlib import Path
-from briefing.rendering import Renderer
+from briefing.rendering.renderer import Renderer
 from briefing.config import load_config
-from briefing.series import SeriesLoader
+from briefing.meeting.series import SeriesLoader
 config = load_config({root!r})
 renderer = Renderer(config)
 loader = SeriesLoader()
@@ -199,9 +199,9 @@ def bench_scale(runs: int) -> tuple[float, int, float, int]:
 MEMORY_SNIPPET = """
 import resource
 from pathlib import Path
-from briefing.rendering import Renderer
+from briefing.rendering.renderer import Renderer
 from briefing.config import load_config
-from briefing.series import SeriesLoader
+from briefing.meeting.series import SeriesLoader
 config = load_config({root!r})
 renderer = Renderer(config)
 loader = SeriesLoader()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import BriefingError, Diagnostic, InputError
+from briefing import __version__
+from briefing.errors import BriefingError, Diagnostic, InputError
 
 log = logging.getLogger("briefing")
 
@@ -184,7 +184,7 @@ def build(files, output, layouts, editions, paper, print_shop, archive, validate
     _setup_logging(verbose, quiet)
 
     def body() -> int:
-        from .config import load_config
+        from briefing.config import load_config
 
         config = load_config(workspace, output=(workspace / output).resolve() if output else None,
                              build=layouts, editions=editions, paper=paper,
@@ -198,7 +198,7 @@ def build(files, output, layouts, editions, paper, print_shop, archive, validate
 
 def _shard(text: str | None) -> tuple[int, int] | None:
     """`--shard K/N`, checked as the flag is read: a wrong value is a usage error (exit 2)."""
-    from .config import parse_shard
+    from briefing.config import parse_shard
 
     try:
         shard = parse_shard(text)
@@ -216,7 +216,7 @@ def _in_workspace(workspace: Path, files) -> list[Path] | None:
 
 def _build_and_report(config, files, quiet: bool) -> int:
     """Run one build and print its warnings, failures and a one-line summary."""
-    from .build import build as run_build
+    from briefing.batch.build import build as run_build
 
     started = time.perf_counter()
     with _progress_bar(quiet) as progress:
@@ -293,8 +293,8 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
     _setup_logging(verbose, quiet=False)
 
     def body() -> int:
-        from .config import load_config
-        from .watching import watch as run_watch
+        from briefing.batch.watching import watch as run_watch
+        from briefing.config import load_config
 
         def make_config():
             return load_config(workspace, build=layouts, editions=editions, jobs=jobs)
@@ -307,7 +307,7 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
             raise BriefingError(f"no inputs folder at {config.inputs}; create it and put "
                                 "meeting files in it, then run `briefing watch` again")
         if not verbose:  # say what was rebuilt, not every output that was already up to date
-            logging.getLogger("briefing.build").addFilter(
+            logging.getLogger("briefing.batch.build").addFilter(
                 lambda record: not getattr(record, "up_to_date", False))
 
         def on_change(config, error) -> None:
@@ -355,8 +355,8 @@ def serve(files, layouts, editions, paper, port, host, open_browser, interval, p
     _setup_logging(verbose, quiet=False)
 
     def body() -> int:
-        from .config import load_config
-        from .preview.server import serve as run_serve
+        from briefing.config import load_config
+        from briefing.preview.server import serve as run_serve
 
         def make_config():  # one process, no workers: every rebuild is warm
             return load_config(workspace, build=layouts, editions=editions, paper=paper, jobs=1)
@@ -390,8 +390,8 @@ def check(files, output_format, strict, workspace, verbose):
     _setup_logging(verbose, quiet=True)
 
     def body() -> int:
-        from .checking import check_files
-        from .config import load_config
+        from briefing.batch.reading import check_files
+        from briefing.config import load_config
 
         config = load_config(workspace, strict=strict)
         diagnostics, checked = check_files(config, _in_workspace(workspace, files))
@@ -445,7 +445,7 @@ def _github_property(text: str) -> str:
 @main.command()
 def schema():
     """Print the JSON Schema of the meeting-file format."""
-    from .schema import meeting_schema
+    from briefing.meeting.schema import meeting_schema
 
     click.echo(json.dumps(meeting_schema(), indent=2, ensure_ascii=False))
 
@@ -456,7 +456,7 @@ def schema():
 def new(path, force):
     """Write a commented starter meeting file at PATH."""
     def body() -> int:
-        from .starter import format_doc, write_starter
+        from briefing.meeting.starter import format_doc, write_starter
 
         write_starter(path, overwrite=force)
         click.echo(f"wrote {path}; edit it, then run `briefing check {path}`\n"
@@ -472,7 +472,7 @@ def new(path, force):
 def docs(open_it):
     """Print where the meeting-file format guide is (meeting-format.md)."""
     def body() -> int:
-        from .starter import format_doc
+        from briefing.meeting.starter import format_doc
 
         path = format_doc()
         click.echo(str(path))

@@ -10,9 +10,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .editions import EDITIONS
-from .errors import BriefingError, InputError
-from .files import read_file, why_unreadable
+from briefing.editions.rules import EDITIONS
+from briefing.errors import BriefingError, InputError
+from briefing.files import read_file, why_unreadable
 
 CONFIG_FILE = "briefing.toml"
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -99,7 +99,7 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
 
 def _check_file_settings(raw: dict, path: Path, text: str = "") -> dict[str, Any]:
     """Every problem in the file at once, each on the line of its key."""
-    from .errors import Diagnostic
+    from briefing.errors import Diagnostic
 
     problems = []
     for key, value in raw.items():
@@ -156,7 +156,7 @@ _LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 def _check_layouts(config: Config) -> None:
     """Every layout to build is a plain folder name of a layout that exists, known before a
     meeting is read (a name such as `../pack` would also put the PDFs outside output/)."""
-    from .layouts import available_layouts, layout_roots
+    from briefing.rendering.layouts import available_layouts, layout_roots
 
     _check_layouts_folder(config)
     available = None

@@ -22,7 +22,7 @@ def composed(loader, source: str, with_columns: bool = True):
     The tree holds each node's tag, line, column (unless left out) and value or children, so
     two parsers can be compared node by node.
     """
-    from briefing import yamlsource
+    from briefing.meeting import yamlsource
 
     try:
         return "ok", yaml_tree(yaml.compose(source, Loader=loader), with_columns)

@@ -309,8 +309,8 @@ def test_records_name_inputs_by_workspace_relative_path(fleet):
 def test_watch_looks_only_at_the_folders_a_build_reads(workspace):
     """The workspace itself (for briefing.toml), inputs/ and layouts/ with their subfolders;
     never output/, hidden folders or a virtual environment, however many folders they hold."""
+    from briefing.batch.watching import watched_files, watched_folders
     from briefing.config import load_config
-    from briefing.watching import watched_files, watched_folders
 
     for folder in ("inputs/2025", "inputs/.git/objects", "layouts/mine/css", ".venv/lib/site",
                    "output/m", "notes", "elsewhere/data/.hidden"):

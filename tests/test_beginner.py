@@ -153,7 +153,7 @@ CORPUS = {
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory):
     """Every corpus file checked in one run of the real checker: {name: [(line, message)]}."""
-    from briefing.checking import check_files
+    from briefing.batch.reading import check_files
     from briefing.config import load_config
 
     root = tmp_path_factory.mktemp("beginner")

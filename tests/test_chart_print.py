@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_pipeline import _struct_elements
 
-from briefing.charts import alt_text, draw
-from briefing.models import DataSet
+from briefing.meeting.models import DataSet
+from briefing.rendering.charts import alt_text, draw
 
 from conftest import REPO, pdf_pages, run_cli, write_meeting
 
@@ -298,7 +298,7 @@ def test_too_few_values_or_one_category_print_as_a_sentence(printed):
     (["A", "B"], {"S": [1, 2], "T": [3, 4]}, False),  # four values in two categories
 ])
 def test_sentence_rule(categories, series, sentence):
-    from briefing.charts import needs_sentence
+    from briefing.rendering.charts import needs_sentence
 
     dataset = DataSet(id="x", title="X", categories=categories, series=series, source="s")
     assert needs_sentence(dataset) is sentence
@@ -336,7 +336,7 @@ def test_headline_prints_above_the_chart_with_figure_number_subtitle_and_source(
 
 
 def test_chart_size_is_in_the_cache_key(tmp_path):
-    from briefing.charts import ChartCache, ChartSize, chart_key
+    from briefing.rendering.charts import ChartCache, ChartSize, chart_key
 
     dataset = DataSet(id="x", title="X", categories=["A", "B", "C"], series={"S": [1, 2, 3]})
     a4, a5 = ChartSize(width=493.23), ChartSize(width=317.48)

@@ -13,7 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_pipeline import _struct_elements
 
-from briefing.charts import (
+from briefing.config import load_config
+from briefing.meeting.datafiles import parse_csv
+from briefing.meeting.loading import load_meeting
+from briefing.meeting.models import DataSet
+from briefing.rendering.charts import (
     ChartCache,
     alt_text,
     chart_key,
@@ -23,11 +27,7 @@ from briefing.charts import (
     format_number,
     series_charts,
 )
-from briefing.config import load_config
-from briefing.datafiles import parse_csv
-from briefing.layouts import chart_size, layout_roots
-from briefing.meetings import load_meeting
-from briefing.models import DataSet
+from briefing.rendering.layouts import chart_size, layout_roots
 
 from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, write_meeting
 
@@ -105,7 +105,7 @@ def test_numbers_are_formatted_for_uk_readers():
 
 
 def test_labels_short_of_room_use_three_figures_and_the_unit():
-    from briefing.charts import compact_number, format_value, unit_phrase
+    from briefing.rendering.charts import compact_number, format_value, unit_phrase
 
     assert compact_number(1480000) == "1.48m"
     assert compact_number(1700000) == "1.7m"
@@ -276,7 +276,7 @@ def test_data_without_source_warns_with_its_line(workspace):
 
 BUILD = """
 import json, sys
-from briefing.build import build
+from briefing.batch.build import build
 from briefing.config import load_config
 report = build(load_config(sys.argv[1], force=True))
 print(json.dumps({"matplotlib": "matplotlib" in sys.modules, "built": len(report.built),

@@ -74,7 +74,7 @@ def test_broken_file_reports_every_problem_at_its_line(name):
 def test_language_must_look_like_a_bcp47_tag(tag, valid):
     from pydantic import ValidationError
 
-    from briefing.models import MeetingInfo
+    from briefing.meeting.models import MeetingInfo
 
     info = {"title": "T", "date": "2025-07-12", "venue": "V", "language": tag}
     if valid:
@@ -181,7 +181,7 @@ def test_committed_schema_is_current_and_accepts_the_sample():
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     committed = json.loads((REPO / "meeting.schema.json").read_text(encoding="utf-8"))
-    assert schema == committed, "run `make schema` after changing briefing/models.py"
+    assert schema == committed, "run `make schema` after changing briefing/meeting/models.py"
     sample = json.loads(json.dumps(yaml.safe_load(SAMPLE.read_text(encoding="utf-8")),
                                    default=str))
     jsonschema.validate(sample, schema)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import briefing
-from briefing.build import Job, in_shard, plan
+from briefing.batch.build import Job, in_shard, plan
+from briefing.batch.freshness import layout_files, series_inputs
 from briefing.config import load_config
-from briefing.freshness import layout_files, series_inputs
-from briefing.layouts import layout_roots
-from briefing.series import SeriesLoader
+from briefing.meeting.series import SeriesLoader
+from briefing.rendering.layouts import layout_roots
 
 from conftest import minimal_meeting, run_cli, write_meeting
 

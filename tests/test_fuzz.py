@@ -20,9 +20,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from briefing import yamlsource  # noqa: E402
 from briefing.errors import InputError  # noqa: E402
-from briefing.meetings import load_meeting  # noqa: E402
+from briefing.meeting import yamlsource  # noqa: E402
+from briefing.meeting.loading import load_meeting  # noqa: E402
 
 from conftest import composed  # noqa: E402
 
@@ -203,7 +203,7 @@ def test_load_and_validate_never_crash(fuzz_folder, source):
 @pytest.fixture(scope="module")
 def renderer(fuzz_folder):
     from briefing.config import load_config
-    from briefing.rendering import Renderer
+    from briefing.rendering.renderer import Renderer
 
     return Renderer(load_config(fuzz_folder))
 
@@ -224,7 +224,7 @@ def test_full_build_gives_a_readable_pdf_or_a_located_error(fuzz_folder, rendere
     meeting = check_outcome(path)
     if meeting is None:
         return
-    from briefing.series import SeriesLoader
+    from briefing.meeting.series import SeriesLoader
 
     series = SeriesLoader(lambda _: SHOWN).series(meeting)
     pdf = renderer.render(series, "pack", edition)  # a valid meeting must build: no exception

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import InputError
-from briefing.meetings import load_meeting
-from briefing.yamlsource import (
+from briefing.meeting.loading import load_meeting
+from briefing.meeting.yamlsource import (
     MAX_CATEGORIES,
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -168,7 +168,7 @@ def test_csv_naming_a_pipe_is_refused_without_reading_it(workspace):
 
 
 def test_csv_over_the_limit_is_refused_by_its_size_before_reading(workspace):
-    from briefing.datafiles import MAX_CSV_BYTES
+    from briefing.meeting.datafiles import MAX_CSV_BYTES
 
     where = csv_meeting(workspace, "rates.csv")
     size = 64 * 1024 ** 2  # sparse: costs no disk space
@@ -181,7 +181,7 @@ def test_csv_over_the_limit_is_refused_by_its_size_before_reading(workspace):
 
 
 def test_libyaml_parser_gives_the_same_nodes_and_lines_as_pure_python():
-    from briefing import yamlsource
+    from briefing.meeting import yamlsource
 
     if yamlsource._FastDepthLimitedLoader is None:
         pytest.skip("PyYAML was built without libyaml")

@@ -30,7 +30,7 @@ def test_a_fifo_named_on_the_command_line_is_an_error_not_a_hang(workspace, comm
 def test_file_hasher_does_not_block_on_a_fifo(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     (tmp_path / "file").write_bytes(b"abc")
-    code = ("import sys\nfrom briefing.freshness import FileHasher\n"
+    code = ("import sys\nfrom briefing.batch.freshness import FileHasher\n"
             "h = FileHasher()\nprint(h.digest(sys.argv[1]))\nprint(h.digest(sys.argv[2]))\n")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pipe"),
                              str(tmp_path / "file")],

@@ -86,7 +86,7 @@ def _struct_elements(node):
 
 
 def test_rendering_pauses_the_cycle_collector_and_always_restores_it():
-    from briefing.rendering import collector_paused
+    from briefing.rendering.renderer import collector_paused
 
     assert gc.isenabled()
     with pytest.raises(RuntimeError), collector_paused():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from briefing.privacy import find_personal_data
+from briefing.editions.privacy import find_personal_data
 
 from conftest import run_cli, write_meeting
 
@@ -160,7 +160,7 @@ def test_a_long_text_without_spaces_is_scanned_in_linear_time(workspace):
     import subprocess
     import sys
 
-    script = ("from briefing.privacy import find_personal_data\n"
+    script = ("from briefing.editions.privacy import find_personal_data\n"
               "text = 'a.' * 100_000 + ' jo@example.org ' + ('ab' * 50 + '@') * 1000\n"
               "print([kind for kind, _ in find_personal_data(text)])")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

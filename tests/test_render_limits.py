@@ -85,7 +85,7 @@ def test_timeout_and_memory_settings_are_checked_with_their_line(workspace):
 def test_a_worker_cannot_allocate_past_its_memory_limit():
     """What each worker does first: past the limit an allocation fails (and the render with
     it, as `rendering it needed more than the memory limit`) instead of the machine swapping."""
-    code = ("from briefing.workers import _limit_memory\n_limit_memory(512)\n"
+    code = ("from briefing.batch.workers import _limit_memory\n_limit_memory(512)\n"
             "try:\n    bytearray(600 * 1024 * 1024)\nexcept MemoryError:\n    print('refused')\n"
             "else:\n    print('allocated')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

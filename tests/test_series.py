@@ -131,7 +131,7 @@ def test_check_follows_chains_and_reports_the_repeated_quote_once(series_workspa
 
 
 def test_a_meeting_followed_by_many_is_parsed_once(series_workspace, monkeypatch):
-    from briefing import series as series_module
+    from briefing.meeting import series as series_module
 
     parsed: list[str] = []
     real = series_module.load_meeting

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from briefing.textformat import markdown_to_html
+from briefing.meeting.textformat import markdown_to_html
 
 
 def hrefs(html: str) -> list[str]:

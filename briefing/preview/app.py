@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .pageimages import PageImages
-from .pages import index_page, meeting_page, meeting_title, not_found_page
-from .pdffiles import read_built_pdf
-from .state import PreviewState
+from briefing.preview.pageimages import PageImages
+from briefing.preview.pages import index_page, meeting_page, meeting_title, not_found_page
+from briefing.preview.pdffiles import read_built_pdf
+from briefing.preview.state import PreviewState
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdffiles import read_built_pdf
+from briefing.preview.pdffiles import read_built_pdf
 
 # Pixels per PDF point: a CSS pixel is 0.75 pt, so 1.5 draws at twice the screen's 96 dpi
 # for a page shown at 75% of its width, and stays sharp at 100%.

@@ -8,9 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from ..editions import RULES
-from .pageimages import PdfInfo
-from .state import Meeting, Snapshot
+from briefing.editions.rules import RULES
+from briefing.preview.pageimages import PdfInfo
+from briefing.preview.state import Meeting, Snapshot
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATE_TEXT = {"queued": "waiting to build", "building": "building…", "built": "built",

@@ -8,11 +8,11 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from ..build import BuildReport, build, output_path
-from ..checking import find_meetings, shown
-from ..config import Config
-from ..errors import BriefingError, InputError
-from .state import BUILDING, BUILT, FAILED, WARNINGS, Meeting, Output, PreviewState
+from briefing.batch.build import BuildReport, build, output_path
+from briefing.batch.reading import find_meetings, shown
+from briefing.config import Config
+from briefing.errors import BriefingError, InputError
+from briefing.preview.state import BUILDING, BUILT, FAILED, WARNINGS, Meeting, Output, PreviewState
 
 log = logging.getLogger(__name__)
 

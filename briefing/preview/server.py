@@ -12,9 +12,9 @@ from pathlib import Path
 
 import uvicorn
 
-from ..config import Config
-from ..errors import BriefingError
-from .state import PreviewState
+from briefing.config import Config
+from briefing.errors import BriefingError
+from briefing.preview.state import PreviewState
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,10 @@ def serve(workspace: Path, make_config: Callable[[], Config], files: list[Path] 
           host: str, port: int, poll: bool, interval: float, open_browser: bool,
           announce: Callable[[str], None]) -> int:
     """Serve until Ctrl-C or SIGTERM; rebuilds run in a background thread as files are saved."""
-    from ..watching import watch
-    from .app import make_app
-    from .pageimages import PageImages
-    from .rebuild import Rebuilder
+    from briefing.batch.watching import watch
+    from briefing.preview.app import make_app
+    from briefing.preview.pageimages import PageImages
+    from briefing.preview.rebuild import Rebuilder
 
     config = make_config()
     if not is_loopback(host):

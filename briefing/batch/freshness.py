@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .files import Reads, read_file, real_path
-from .series import Series
-from .signing import sign, verify
+from briefing.batch.signing import sign, verify
+from briefing.files import Reads, read_file, real_path
+from briefing.meeting.series import Series
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +105,12 @@ def code_fingerprint() -> str:
     """
     from importlib import metadata
 
-    from . import __version__
+    from briefing import __version__
 
     digest = hashlib.sha256(f"briefing {__version__}\n".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for name in ("weasyprint", "matplotlib", "jinja2", "pydyf", "fonttools"):
         try:
             digest.update(f"{name} {metadata.version(name)}\n".encode())

@@ -14,8 +14,8 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .config import CONFIG_FILE, Config
-from .errors import BriefingError
+from briefing.config import CONFIG_FILE, Config
+from briefing.errors import BriefingError
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def watched_folders(workspace: Path, config: Config | None, also: Iterable[Path]
     under each layout root and under `also` (the folders of meeting files named outside the
     inputs folder). Each is watched on its own, so nothing else is crawled: hidden folders
     (a git history, a virtual environment), the output folder and caches are left out."""
-    from .layouts import layout_roots
+    from briefing.rendering.layouts import layout_roots
 
     tops = [config.inputs, *layout_roots(config.layouts)] if config is not None else []
     output = config.output.resolve() if config is not None else None

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import Diagnostic, InputError
-from .files import FileRead, Reads, read_file, root_for
-from .meetings import Meeting, is_overdue, load_meeting
-from .models import Action, MeetingInfo, Quote
-from .yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
+from briefing.errors import Diagnostic, InputError
+from briefing.files import FileRead, Reads, read_file, root_for
+from briefing.meeting.loading import Meeting, is_overdue, load_meeting
+from briefing.meeting.models import Action, MeetingInfo, Quote
+from briefing.meeting.yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
 
 log = logging.getLogger(__name__)
 

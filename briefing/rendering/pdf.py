@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .errors import BriefingError
-from .files import read_file, why_unreadable
-from .layouts import BUILTIN_LAYOUTS, MAX_LAYOUT_FILE_BYTES, VIRTUAL_BASE
+from briefing.errors import BriefingError
+from briefing.files import read_file, why_unreadable
+from briefing.rendering.layouts import BUILTIN_LAYOUTS, MAX_LAYOUT_FILE_BYTES, VIRTUAL_BASE
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _fetcher_class():
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 
-    from .svgtext import install
+    from briefing.rendering.svgtext import install
 
     install()  # chart text in Bengali and Arabic script shapes as body text does
 
@@ -145,7 +145,7 @@ def _mime_type(path: Path) -> str:
 
 def workspace_fonts(roots: list[Path]) -> tuple[Path, ...]:
     """The fonts of the layouts beyond the shipped ones (a workspace layout's `fonts/`)."""
-    from .fontcheck import font_files
+    from briefing.rendering.fontcheck import font_files
 
     shipped = SHIPPED_FONTS.resolve()
     return tuple(path for root, path in font_files(roots)

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .datafiles import Reader, resolve_data
-from .errors import Diagnostic, InputError
-from .files import FileRead, read_file
-from .models import _ISO_DATE, MeetingFile, _iso_text_to_date
-from .yamlslips import value_hint
-from .yamlsource import (
+from briefing.errors import Diagnostic, InputError
+from briefing.files import FileRead, read_file
+from briefing.meeting.datafiles import Reader, resolve_data
+from briefing.meeting.models import _ISO_DATE, MeetingFile, _iso_text_to_date
+from briefing.meeting.yamlslips import value_hint
+from briefing.meeting.yamlsource import (
     MAX_CATEGORIES,
     MAX_MARKDOWN_NESTING,
     MAX_SERIES,
@@ -198,7 +198,7 @@ def _check_markdown(content: MeetingFile, document: YamlDocument,
                     shown: str) -> list[Diagnostic]:
     """Markdown nested deeper than MAX_MARKDOWN_NESTING (e.g. emphasis inside emphasis, 500
     deep) cannot be laid out: refuse it here, so `check` fails what `build` would."""
-    from .textformat import markdown_depth
+    from briefing.meeting.textformat import markdown_depth
 
     texts = [(("summary",), content.summary), (("notes",), content.notes)]
     texts += [(("themes", index, "summary"), theme.summary)

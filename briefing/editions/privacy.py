@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .editions import carried_strings, quote_pattern
-from .errors import Diagnostic, InputError
-from .files import read_file, why_unreadable
-from .meetings import Meeting
-from .series import Series
-from .textfold import fold, folded
+from briefing.editions.rules import carried_strings, quote_pattern
+from briefing.editions.textfold import fold, folded
+from briefing.errors import Diagnostic, InputError
+from briefing.files import read_file, why_unreadable
+from briefing.meeting.loading import Meeting
+from briefing.meeting.series import Series
 
 PRIVATE_NAMES_FILE = "private-names.txt"
 MAX_NAMES_BYTES = 1024 * 1024

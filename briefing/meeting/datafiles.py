@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from .errors import Diagnostic
-from .files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
-from .models import MAX_CHART_VALUE, DataSet, MeetingFile
-from .yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument
+from briefing.errors import Diagnostic
+from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
+from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
+from briefing.meeting.yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument
 
 MAX_CSV_BYTES = 1024 * 1024
 TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .models import DataSet, MeetingFile
-from .signing import sign, verify
+from briefing.batch.signing import sign, verify
+from briefing.meeting.models import DataSet, MeetingFile
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ class ChartCache:
     def _stored(self, key: str, stored: Path) -> bytes | None:
         """A cached SVG, only if its bytes hash to what its signed record says: a chart
         planted in the cache folder is drawn afresh, never printed."""
-        from .files import read_file
+        from briefing.files import read_file
 
         try:
             data = read_file(stored, MAX_CACHED_BYTES, inside=self.folder).data
@@ -402,7 +402,7 @@ def chart_key(dataset: DataSet, font_path: Path | None, size: ChartSize | None =
 
 @lru_cache(maxsize=16)
 def _file_digest(path: str) -> str | None:
-    from .files import read_file
+    from briefing.files import read_file
 
     try:
         return read_file(path, MAX_CACHED_BYTES * 5).sha256  # never a pipe; bounded

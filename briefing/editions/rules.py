@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
-from .models import Marking, MeetingFile, MeetingInfo, Quote
-from .textfold import fold, folded
+from briefing.editions.textfold import fold, folded
+from briefing.meeting.models import Marking, MeetingFile, MeetingInfo, Quote
 
 if TYPE_CHECKING:
-    from .series import CarriedAction, Series
+    from briefing.meeting.series import CarriedAction, Series
 
 EDITIONS = ("internal", "councillor", "public")
 WITHHELD = "[withheld]"

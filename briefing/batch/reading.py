@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .config import Config
-from .errors import BriefingError, Diagnostic, InputError
-from .files import Reads
-from .series import Series, SeriesLoader, series_warnings
-from .yamlsource import MEETING_SUFFIXES
+from briefing.config import Config
+from briefing.errors import BriefingError, Diagnostic, InputError
+from briefing.files import Reads
+from briefing.meeting.series import Series, SeriesLoader, series_warnings
+from briefing.meeting.yamlsource import MEETING_SUFFIXES
 
 LOCK_NAME = ".briefing.lock"  # in the output folder
 
@@ -77,8 +77,8 @@ def shown(path: Path, config: Config) -> str:
 def covered_by_fonts(config: Config) -> tuple[frozenset[int], list[Diagnostic]]:
     """The characters the fonts of the workspace's and the built-in layouts can draw, and a
     warning naming each font file that could not be read."""
-    from .fontcheck import covered_characters, font_files
-    from .layouts import layout_roots
+    from briefing.rendering.fontcheck import covered_characters, font_files
+    from briefing.rendering.layouts import layout_roots
 
     covered, unreadable = covered_characters(font_files(layout_roots(config.layouts)))
     return covered, [Diagnostic(shown(font, config), 0, 0, f"{why}; its characters are not "
@@ -94,8 +94,8 @@ def read_meetings(config: Config, paths: Iterable[Path], *, public: bool,
     `public`: also run the privacy check of what the public edition would print. `reads`
     keeps the bytes of every file read, for the build to hash and attach.
     """
-    from .fontcheck import uncovered_characters
-    from .privacy import check_privacy
+    from briefing.editions.privacy import check_privacy
+    from briefing.rendering.fontcheck import uncovered_characters
 
     loader = SeriesLoader(lambda path: shown(path, config), config.workspace, reads)
     covered = None
@@ -135,8 +135,8 @@ def layout_problems(config: Config) -> list[Diagnostic]:
     error, or a template the sandboxed loader refuses (a symbolic link, not a regular file,
     not UTF-8). Errors that only rendering can show (a name the layout is not given, a sandbox
     refusal at run time) are left to `build`, which names the template and line."""
-    from .freshness import layout_files
-    from .layouts import layout_roots, make_environment, template_error
+    from briefing.batch.freshness import layout_files
+    from briefing.rendering.layouts import layout_roots, make_environment, template_error
 
     roots = layout_roots(config.layouts)
     environment = make_environment(roots, config.workspace)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .models import MeetingFile
+from briefing.meeting.models import MeetingFile
 
 # Keys whose values are identifiers, fixed words, Markdown (curled by the Markdown renderer,
 # which knows code from prose) or addresses: never curled here.

@@ -17,13 +17,13 @@ except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
 
 try:
-    from .pdf import use_layout_fonts_only
+    from briefing.rendering.pdf import use_layout_fonts_only
 
     use_layout_fonts_only()  # before WeasyPrint's import loads a fontconfig configuration
     import matplotlib.backends.backend_svg  # noqa: F401
     import matplotlib.figure  # noqa: F401
     import weasyprint  # noqa: F401
 
-    from . import charts, rendering  # noqa: F401
+    from briefing.rendering import charts, renderer  # noqa: F401
 except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass

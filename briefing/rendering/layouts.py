@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from .charts import Chart
-from .editions import RULES
-from .errors import BriefingError
-from .files import read_file, why_unreadable
-from .models import MeetingFile, MeetingInfo, Quote, Theme
-from .textformat import markdown_to_html
-from .typography import curly, day_date, long_date
+from briefing.editions.rules import RULES
+from briefing.errors import BriefingError
+from briefing.files import read_file, why_unreadable
+from briefing.meeting.models import MeetingFile, MeetingInfo, Quote, Theme
+from briefing.meeting.textformat import markdown_to_html
+from briefing.rendering.charts import Chart
+from briefing.rendering.typography import curly, day_date, long_date
 
 if TYPE_CHECKING:
-    from .series import CarriedAction
+    from briefing.meeting.series import CarriedAction
 
 # In a checkout the layouts sit beside the package; a built wheel carries them inside it.
-_PACKAGED_LAYOUTS = Path(__file__).resolve().parent / "_layouts"
-BUILTIN_LAYOUTS = (_PACKAGED_LAYOUTS if _PACKAGED_LAYOUTS.is_dir()
-                   else Path(__file__).resolve().parent.parent / "layouts")
+_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGED_LAYOUTS = _PACKAGE / "_layouts"
+BUILTIN_LAYOUTS = _PACKAGED_LAYOUTS if _PACKAGED_LAYOUTS.is_dir() else _PACKAGE.parent / "layouts"
 VIRTUAL_BASE = "https://layouts.briefing.invalid/"  # never fetched: pdf.py maps it to files
 
 
@@ -86,7 +86,7 @@ def chart_text_size(roots: list[Path], layout: str) -> float:
 
 def chart_size(roots: list[Path], layout: str, paper: str):
     """How wide a chart prints on this paper (the text column) and how large its text is."""
-    from .charts import ChartSize
+    from briefing.rendering.charts import ChartSize
 
     width, height = PAPER_MM.get(paper, PAPER_MM["A4"])
     text = chart_text_size(roots, layout)

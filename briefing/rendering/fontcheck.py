@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import Diagnostic
-from .files import OutsideFolder, read_file, why_unreadable
-from .meetings import Meeting
+from briefing.errors import Diagnostic
+from briefing.files import OutsideFolder, read_file, why_unreadable
+from briefing.meeting.loading import Meeting
 
 FONT_SUFFIXES = (".ttf", ".otf")
 # Keys whose values never print (identifiers, file names, enumerations).

@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic, InputError
-from .files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
+from briefing.errors import Diagnostic, InputError
+from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
@@ -222,7 +222,7 @@ def parse_yaml(raw: bytes, path: Path, shown: str) -> YamlDocument:
             f"nested too deeply (the limit is {MAX_DEPTH} levels); meeting files need "
             "only a few", error.mark.column + 1) from None
     except yaml.MarkedYAMLError as error:
-        from .yamlslips import explain
+        from briefing.meeting.yamlslips import explain
 
         line, column, message = explain(text, error)
         raise InputError.at(shown, line, message, column) from None

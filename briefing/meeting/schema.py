@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import MeetingFile
+from briefing.meeting.models import MeetingFile
 
 SCHEMA_ID = "https://briefing.invalid/meeting.schema.json"
 
@@ -16,6 +16,6 @@ def meeting_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": "briefing meeting file",
         "description": "One community meeting, as described in meeting-format.md. "
-                       "Generated from briefing.models: do not edit by hand.",
+                       "Generated from briefing.meeting.models: do not edit by hand.",
         **{key: value for key, value in schema.items() if key not in ("title", "description")},
     }

@@ -24,10 +24,10 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .config import Config
-from .errors import BriefingError
-from .rendering import Renderer
-from .series import Series
+from briefing.config import Config
+from briefing.errors import BriefingError
+from briefing.meeting.series import Series
+from briefing.rendering.renderer import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -246,9 +246,9 @@ def _worker_context(multiprocessing):
     if sys.platform != "linux" or "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["briefing.preload"])
+    context.set_forkserver_preload(["briefing.batch.preload"])
     # Ctrl-C reaches the whole process group, and only the parent acts on it: the server
-    # starts with SIGINT blocked (briefing.preload then ignores and unblocks it), so it and
+    # starts with SIGINT blocked (briefing.batch.preload then ignores and unblocks it), so it and
     # every worker forked from it are deaf to Ctrl-C from birth. The parent only defers a
     # Ctrl-C that comes meanwhile (it is delivered as the block ends), never loses one.
     import multiprocessing.forkserver

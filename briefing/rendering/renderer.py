@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import Config
-from .errors import Diagnostic
-from .files import is_inside, write_atomically
-from .series import Series
-from .signing import signing_key
+from briefing.batch.signing import signing_key
+from briefing.config import Config
+from briefing.errors import Diagnostic
+from briefing.files import is_inside, write_atomically
+from briefing.meeting.series import Series
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,8 @@ class Renderer:
     """Holds what is costly to set up (Jinja environment, fonts) across the PDFs of a process."""
 
     def __init__(self, config: Config) -> None:
-        from .charts import ChartCache
-        from .layouts import layout_roots, make_environment
+        from briefing.rendering.charts import ChartCache
+        from briefing.rendering.layouts import layout_roots, make_environment
 
         self.config = config
         self.roots = layout_roots(config.layouts)
@@ -127,7 +127,7 @@ class Renderer:
         """Load WeasyPrint and make its font configuration now, before the first PDF is asked
         for: a -j worker does this while the parent is still reading the meetings. Where
         workers fork from the preloaded server (Linux) WeasyPrint is already imported."""
-        from .pdf import load_weasyprint
+        from briefing.rendering.pdf import load_weasyprint
 
         with collector_paused():
             load_weasyprint(self.roots)
@@ -139,15 +139,15 @@ class Renderer:
             return self._render(series, layout, edition)
 
     def _render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
-        from .archivecopy import archive_sources
-        from .charts import charts_for, series_charts
-        from .editions import edition_view
-        from .illustrative import mark_charts
-        from .layoutcheck import check_document
-        from .layouts import chart_size, furniture_sizes, render_html
-        from .pdf import html_to_pdf
-        from .pdfpost import tidy_pdf
-        from .typography import typeset
+        from briefing.editions.archive import archive_sources
+        from briefing.editions.rules import edition_view
+        from briefing.rendering.charts import charts_for, series_charts
+        from briefing.rendering.illustrative import mark_charts
+        from briefing.rendering.layoutcheck import check_document
+        from briefing.rendering.layouts import chart_size, furniture_sizes, render_html
+        from briefing.rendering.pdf import html_to_pdf
+        from briefing.rendering.pdfpost import tidy_pdf
+        from briefing.rendering.typography import typeset
 
         view = self.printable(edition_view(series, edition))
         content = typeset(view.content)
@@ -176,7 +176,7 @@ class Renderer:
             log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
         pdf = tidy_pdf(pdf)
         if self.config.print_shop:
-            from .printshop import print_shop_boxes
+            from briefing.rendering.printshop import print_shop_boxes
 
             pdf = print_shop_boxes(pdf)
         return RenderedPDF(pdf, layout_warnings(series, layout, edition, findings))
@@ -184,7 +184,7 @@ class Renderer:
     def _page_facts(self, series: Series, content, edition: str,
                     sizes: tuple[float, float]) -> dict:
         """What the pages print besides the meeting: reference, date made, running head…"""
-        from .typography import Measure, footer_fits, running_head
+        from briefing.rendering.typography import Measure, footer_fits, running_head
 
         meeting = content.meeting
         measure = Measure(self.font_path.parent if self.font_path else None)
@@ -207,7 +207,7 @@ class Renderer:
     def printable(self, view):
         """The edition with every character no layout font covers replaced by a visible
         mark (fontcheck warns about each one, at its line, when the meeting is read)."""
-        from .fontcheck import covered_characters, font_files, printable_model
+        from briefing.rendering.fontcheck import covered_characters, font_files, printable_model
 
         if self._covered is None:
             self._covered, _unreadable = covered_characters(font_files(self.roots))  # check warns

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from .charts import Chart
-from .models import MeetingFile
+from briefing.meeting.models import MeetingFile
+from briefing.rendering.charts import Chart
 
 MARK = " (illustrative)"
 ALT = " These figures are illustrative: made up for an example, not recorded."

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from .errors import BriefingError
+from briefing.errors import BriefingError
 
 STARTER = """\
 {schema_line}
@@ -64,8 +64,9 @@ actions:
 
 SCHEMA_FILE = "meeting.schema.json"
 # In a checkout the guide sits in docs/; a built wheel carries it inside the package.
-_PACKAGED_DOC = Path(__file__).resolve().parent / "_docs" / "meeting-format.md"
-_CHECKOUT_DOC = Path(__file__).resolve().parent.parent / "docs" / "meeting-format.md"
+_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGED_DOC = _PACKAGE / "_docs" / "meeting-format.md"
+_CHECKOUT_DOC = _PACKAGE.parent / "docs" / "meeting-format.md"
 
 
 def format_doc() -> Path:

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from .editions import RULES, Withholder, carries, withholder_for
-from .pdf import FileToAttach
-from .series import Series
+from briefing.editions.rules import RULES, Withholder, carries, withholder_for
+from briefing.meeting.series import Series
+from briefing.rendering.pdf import FileToAttach
 
 _COPY_HEADERS = {
     "councillor": "Councillor copy of {name}: `notes` removed",

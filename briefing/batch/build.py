@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .checking import LOCK_NAME, find_meetings, output_name_problems, read_meetings, shown
-from .config import Config
-from .errors import BriefingError, Diagnostic, InputError
-from .files import is_inside, root_for, write_atomically
-from .freshness import (
+from briefing.batch.freshness import (
     FileHasher,
     Fingerprint,
     InputsOf,
@@ -28,9 +24,13 @@ from .freshness import (
     record_path,
     series_inputs,
 )
-from .series import Series
-from .signing import signing_key
-from .workers import WorkerPool
+from briefing.batch.reading import LOCK_NAME, find_meetings, output_name_problems, read_meetings, shown
+from briefing.batch.signing import signing_key
+from briefing.batch.workers import WorkerPool
+from briefing.config import Config
+from briefing.errors import BriefingError, Diagnostic, InputError
+from briefing.files import is_inside, root_for, write_atomically
+from briefing.meeting.series import Series
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
 
     `inputs_of` lists the files a pack is made from (freshness.series_inputs by default).
     """
-    from .layouts import overridden_layouts
+    from briefing.rendering.layouts import overridden_layouts
 
     report = BuildReport()
     check_output_folders(config)
@@ -201,7 +201,7 @@ def _output_folder_is_ours(config: Config, job: Job, report: BuildReport) -> boo
 def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
                 hasher: FileHasher, inputs_of: InputsOf,
                 report: BuildReport) -> list[tuple[Job, Series, Fingerprint]]:
-    from .layouts import layout_roots
+    from briefing.rendering.layouts import layout_roots
 
     roots = layout_roots(config.layouts)
     key = signing_key(config.workspace)
@@ -290,7 +290,7 @@ def check_page_limit(config: Config, job: Job, pdf: bytes, series: Series | None
         return
     if config.paper == "A5":
         limit *= A5_PAGES_PER_SIDE
-    from .pdfpost import page_count
+    from briefing.rendering.pdfpost import page_count
 
     pages = page_count(pdf)
     if pages > limit:
@@ -305,7 +305,7 @@ def check_page_limit(config: Config, job: Job, pdf: bytes, series: Series | None
 def longest_part(series: Series) -> str | None:
     """Of what the brief prints (summary, its three themes, the actions it lists), the
     longest in characters, as "`summary` (inputs/x.yaml:12, 3,400 characters)"."""
-    from .layouts import ThemeSection, ranked
+    from briefing.rendering.layouts import ThemeSection, ranked
 
     meeting = series.current
     content = meeting.content
@@ -388,7 +388,7 @@ def _remove_torn_files(folder: Path) -> None:
 
 def validate_output(config: Config, output: Path, report: BuildReport) -> None:
     """Run the PDF/UA-1 (and, for archives, PDF/A-3b) validator; each failure fails the build."""
-    from .validation import conformance_failures, profiles_for
+    from briefing.rendering.validation import conformance_failures, profiles_for
 
     failures = conformance_failures(output, config.archive)
     where = shown(output, config)

@@ -1,0 +1,1 @@
+"""batch: reading a workspace, planning outputs, freshness, workers and the build lock."""

@@ -1,0 +1,1 @@
+"""editions: what each edition carries, the privacy check, and archive copies."""

@@ -1,0 +1,1 @@
+"""meeting: reading and validating meeting files, their CSV data and follows chains."""

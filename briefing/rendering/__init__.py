@@ -1,0 +1,1 @@
+"""rendering: charts, HTML from the layouts, PDF and its post-processing."""
