@@ -134,19 +134,13 @@ def bench_naive(runs: int) -> tuple[float, float]:
 
 
 WARM_SNIPPET = """
-import json, statistics, time
+import json, time
 from pathlib import Path
-from briefing.rendering.renderer import Renderer
-from briefing.config import load_config
-from briefing.meeting.series import SeriesLoader
-config = load_config({root!r})
-renderer = Renderer(config)
-loader = SeriesLoader()
+import briefing
 times = []
 for path in sorted(Path({root!r}, 'inputs').glob('*.yaml')):
-    series = loader.series(loader.load(path))
     started = time.perf_counter()
-    renderer.render(series, 'pack', 'internal')
+    briefing.render(path, layout='pack', edition='internal')
     times.append(time.perf_counter() - started)
 print(json.dumps(times))
 """
@@ -199,14 +193,9 @@ def bench_scale(runs: int) -> tuple[float, int, float, int]:
 MEMORY_SNIPPET = """
 import resource
 from pathlib import Path
-from briefing.rendering.renderer import Renderer
-from briefing.config import load_config
-from briefing.meeting.series import SeriesLoader
-config = load_config({root!r})
-renderer = Renderer(config)
-loader = SeriesLoader()
+import briefing
 for path in sorted(Path({root!r}, 'inputs').glob('*.yaml')):
-    renderer.render(loader.series(loader.load(path)), 'pack', 'internal')
+    briefing.render(path, layout='pack', edition='internal')
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
