@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SAMPLE, minimal_meeting, with_sample, write_meeting
 
 import briefing
+
+from conftest import SAMPLE, minimal_meeting, with_sample, write_meeting
 
 
 def test_render_gives_the_bytes_build_writes(tmp_path, monkeypatch, sample_pack):
