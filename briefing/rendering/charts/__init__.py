@@ -1,19 +1,18 @@
-"""Turn a meeting's figures into charts: deterministic SVG drawn for the page, words and a table.
+"""Turn a meeting's figures into charts: deterministic SVG drawn for the page, words and a table."""
 
-The only package that draws with matplotlib, and only when a chart is not already in the
-cache. It never touches pyplot's global state: each chart is its own Figure, and the house
-style is applied inside an rc_context. A chart is drawn at the width it prints at, with its
-text at the size it prints at (ChartSize), and every label is measured and placed before
-drawing so that none overlaps another or a bar. Figures too few for a chart become a sentence.
-
-- meeting.py: the charts a meeting and a series call for (`charts_for`, `series_charts`, `draw`)
-- kinds/: each chart kind, a Plot subclass registered by name with `chart_kind`
-- plot.py: the geometry every kind builds on; placement.py: measured label layout
-- style.py: colours, marks and fonts; svg.py: a kind laid out and drawn as SVG
-- alttext.py: alt text, figures as a sentence, the data table; numbers.py: figures in words
-- cache.py: SVGs by the hash of everything that shapes them (this package's code included)
-- specs.py: Chart (a drawn chart) and ChartSize (how large it prints)
-"""
+# The only package that draws with matplotlib, and only when a chart is not already in the
+# cache. It never touches pyplot's global state: each chart is its own Figure, and the house
+# style is applied inside an rc_context. A chart is drawn at the width it prints at, with its
+# text at the size it prints at (ChartSize), and every label is measured and placed before
+# drawing so that none overlaps another or a bar. Figures too few for a chart become a sentence.
+#
+# - meeting.py: the charts a meeting and a series call for (`charts_for`, `series_charts`, `draw`)
+# - kinds/: each chart kind, a Plot subclass registered by name with `chart_kind`
+# - plot.py: the geometry every kind builds on; placement.py: measured label layout
+# - style.py: colours, marks and fonts; svg.py: a kind laid out and drawn as SVG
+# - alttext.py: alt text, figures as a sentence, the data table; numbers.py: figures in words
+# - cache.py: SVGs by the hash of everything that shapes them (this package's code included)
+# - specs.py: Chart (a drawn chart) and ChartSize (how large it prints)
 
 from briefing.rendering.charts.alttext import alt_text, data_table, figures_sentence, needs_sentence
 from briefing.rendering.charts.cache import ChartCache, chart_key

@@ -1,8 +1,4 @@
-"""Measured label layout shared by the chart kinds: text boxes in points, kept clear of each other.
-
-Boxes are measured a little generously (WeasyPrint sets the text with Pango, matplotlib
-measures it with FreeType), in points and ems of chart text.
-"""
+"""Measured label layout shared by the chart kinds: text boxes in points, kept clear of each other."""
 
 from __future__ import annotations
 
@@ -10,6 +6,8 @@ from dataclasses import dataclass
 
 from briefing.rendering.charts.style import INK
 
+# In points and ems of chart text. Boxes are measured a little generously (WeasyPrint sets the
+# text with Pango, matplotlib measures it with FreeType).
 LINE = 1.3  # the height of a line of chart text, in ems
 GAP = 0.3  # ems kept clear between two labels
 PAD = 3.0  # points between the end of a bar and its label

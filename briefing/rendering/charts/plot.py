@@ -143,9 +143,14 @@ class Plot:
     def tick_text(self, value: float) -> str:
         return format_value(value, self.unit, short=self.big)
 
-    def value_pt(self, value: float) -> float:
+    def value_rect(self) -> tuple[float, float]:
+        """Where the plot starts along the values, and its length along them, in points."""
         _left, bottom, _width, height = self.rect
-        return bottom + (value - self.lo) / (self.hi - self.lo) * height
+        return bottom, height
+
+    def value_pt(self, value: float) -> float:
+        start, length = self.value_rect()
+        return start + (value - self.lo) / (self.hi - self.lo) * length
 
     def position_pt(self, position: float) -> float:
         """Where a category position (0 to n-1, fractions between) falls, in points."""
@@ -154,11 +159,12 @@ class Plot:
 
     def value_extent(self) -> tuple[float, float]:
         """Where the plot starts and ends along the values, in points."""
-        return self.rect[1], self.rect[1] + self.rect[3]
+        start, length = self.value_rect()
+        return start, start + length
 
     def span(self) -> float:
         """The plot's length along the values, in points."""
-        return self.rect[3]
+        return self.value_rect()[1]
 
     def along(self, box: Box) -> tuple[float, float]:
         """Where a box starts and ends along the values."""

@@ -1,5 +1,4 @@
-"""A chart's SVG: its kind lays it out and draws it in the house style, then the text is set to
-the document's fonts."""
+"""A chart's SVG: its kind lays it out and draws it in the house style, its text in the document's fonts."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Bar charts, upright (`bar`) and horizontal (`barh`): a bar per category and series, each
-with its value at its end."""
+"""Bar charts, upright (`bar`) and horizontal (`barh`): a bar per category and series, its value at its end."""
 
 from __future__ import annotations
 
@@ -192,19 +191,13 @@ class HorizontalBar(Bars):
                      height - self.top_margin - self.bottom_margin)
         self.height = height
 
-    def value_pt(self, value: float) -> float:
+    def value_rect(self) -> tuple[float, float]:
         left, _bottom, width, _height = self.rect
-        return left + (value - self.lo) / (self.hi - self.lo) * width
+        return left, width
 
     def position_pt(self, position: float) -> float:
         _left, bottom, _width, height = self.rect  # the first category at the top
         return bottom + height - (position + 0.5) / self.n * height
-
-    def value_extent(self) -> tuple[float, float]:
-        return self.rect[0], self.rect[0] + self.rect[2]
-
-    def span(self) -> float:
-        return self.rect[2]
 
     def along(self, box: Box) -> tuple[float, float]:
         return box.x0, box.x1

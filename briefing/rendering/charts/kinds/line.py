@@ -1,5 +1,4 @@
-"""Line charts (`line`): a line with a marker at each category; one series has its values at
-the points, several are named at the ends of their lines and read off a value axis."""
+"""Line charts (`line`): a marked line per series; one is labelled at its points, several are named at their ends."""
 
 from __future__ import annotations
 

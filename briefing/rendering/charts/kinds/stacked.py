@@ -1,5 +1,4 @@
-"""Stacked bar charts (`stacked`): a column per category, one segment per series, with each
-segment's value inside it, the total above and the series named at the right."""
+"""Stacked bar charts (`stacked`): a column per category, a segment per series, totals above."""
 
 from __future__ import annotations
 
