@@ -47,7 +47,7 @@ class Plot:
 
     def __init__(self, dataset: DataSet, size: ChartSize) -> None:
         self.dataset, self.size = dataset, size
-        self.kind, self.unit = dataset.kind, dataset.unit
+        self.unit = dataset.unit
         self.categories = list(dataset.categories)
         self.series = {name: list(values) for name, values in dataset.series.items()}
         self.n, self.m = len(self.categories), len(self.series)
