@@ -9,7 +9,16 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The shape of a BCP 47 tag: a 2-3 letter language, then subtags of 2-8 letters or digits.
@@ -43,7 +52,31 @@ Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
 Status = Literal["open", "in-progress", "done", "dropped"]
 Consent = Literal["public", "internal"]
 AttendanceRole = Literal["residents", "officials"]
-ChartKind = Literal["bar", "barh", "line", "stacked"]
+
+
+def _drawable_kind(value: object) -> str:
+    """A data set's `kind`: the name of a chart kind the charts package can draw."""
+    # Imported here: the charts import these models. Importing the kinds loads no matplotlib.
+    from briefing.rendering.charts.kinds import kind_names
+
+    names = kind_names()
+    if isinstance(value, str) and value in names:
+        return value
+    quoted = [repr(name) for name in names]
+    expected = f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+
+
+class _DrawableKinds:
+    """In the JSON Schema, a chart kind is one of the names registered for drawing."""
+
+    def __get_pydantic_json_schema__(self, _schema, _handler) -> dict:
+        from briefing.rendering.charts.kinds import kind_names
+
+        return {"enum": list(kind_names()), "type": "string"}
+
+
+ChartKind = Annotated[str, PlainValidator(_drawable_kind), _DrawableKinds()]
 
 
 class _Strict(BaseModel):

@@ -1,0 +1,106 @@
+"""Chart kinds are registered by name: a new one is drawn from a meeting file like the built-in ones."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+import briefing
+from briefing.errors import InputError
+from briefing.rendering.charts import Plot, chart_kind, kind_names
+from briefing.rendering.charts import cache as chart_cache
+from briefing.rendering.charts import kinds as chart_kinds
+from briefing.rendering.charts.numbers import format_value
+from briefing.rendering.charts.placement import Box, Label
+
+from conftest import minimal_meeting, normalise, write_meeting
+
+DOTS = {"id": "stops", "title": "Stops by month", "kind": "dots", "unit": "stops",
+        "categories": ["April", "May", "June"], "series": {"Stops": [43210, 51234, 38765]},
+        "source": "Test source"}
+
+
+@pytest.fixture
+def dots_kind(monkeypatch):
+    """A kind the package does not have, registered for this test only: each value a dot,
+    labelled above it in short form (43.2k), which only this kind's drawing prints."""
+    monkeypatch.setattr(chart_kinds, "KINDS", dict(chart_kinds.KINDS))
+
+    @chart_kind("dots", "Dot chart")
+    class Dots(Plot):
+        def place_labels(self) -> None:
+            values = next(iter(self.series.values()))
+            self.fit_above(lambda short: self._place(values))
+
+        def _place(self, values) -> float:
+            for c, value in enumerate(values):
+                text = format_value(value, self.unit, short=True)
+                width, height = self.measure.box(text)
+                x, y = self.position_pt(c), self.value_pt(value) + 0.5 * self.em
+                self.labels.append(Label(text, Box(x - width / 2, y, x + width / 2, y + height)))
+            return self.overrun()[0]
+
+        def draw_marks(self, axes) -> None:
+            for name, values in self.series.items():
+                axes.plot(range(self.n), values, linestyle="none", marker="o", label=name)
+
+    return Dots
+
+
+def _figure_alts(pdf_bytes: bytes) -> list[str]:
+    import pikepdf
+    from test_pipeline import _struct_elements
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        return [str(element.get("/Alt", "")) for element in
+                _struct_elements(pdf.Root.StructTreeRoot) if element.get("/S") == "/Figure"]
+
+
+def test_a_registered_kind_is_drawn_from_a_meeting_file(workspace, dots_kind):
+    from pypdf import PdfReader
+
+    path = write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(data=[DOTS]))
+    assert "dots" in kind_names()
+
+    pdf = briefing.render(path)
+
+    assert _figure_alts(pdf) == [
+        "Stops by month (stops). Dot chart: April 43,210, May 51,234, June 38,765."]
+    text = normalise(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))
+    for label in ("43.2k", "51.2k", "38.8k"):  # the kind's own labels, drawn in its SVG
+        assert label in text
+    assert "Source: Test source." in text
+
+
+def test_an_unregistered_kind_is_an_error_naming_the_kinds_there_are(workspace):
+    path = write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(data=[DOTS]))
+    with pytest.raises(InputError) as error:
+        briefing.render(path)
+    assert str(error.value) == ("inputs/m.yaml:13:9: `data[0].kind` should be one of bar, barh, "
+                                "line or stacked; found the text 'dots'")
+
+
+def test_the_schema_lists_the_registered_kinds(dots_kind):
+    from briefing.meeting.schema import meeting_schema
+
+    kind = meeting_schema()["$defs"]["DataSet"]["properties"]["kind"]
+    assert kind["enum"] == ["bar", "barh", "dots", "line", "stacked"]
+    assert kind["default"] == "bar"
+
+
+def test_the_cache_key_covers_every_module_of_the_charts_package(tmp_path):
+    """Editing any module of the package (a kind, the placement) draws its charts afresh."""
+    package = Path(chart_cache.__file__).parent
+    digest = chart_cache.code_digest(str(package))
+    unchanged = shutil.copytree(package, tmp_path / "unchanged",
+                                ignore=shutil.ignore_patterns("__pycache__"))
+    assert chart_cache.code_digest(str(unchanged)) == digest  # the same code, the same hash
+    for module in ("kinds/line.py", "placement.py"):
+        edited = shutil.copytree(package, tmp_path / module.replace("/", "-"),
+                                 ignore=shutil.ignore_patterns("__pycache__"))
+        with (edited / module).open("a", encoding="utf-8") as file:
+            file.write("# edited\n")
+        assert chart_cache.code_digest(str(edited)) != digest
