@@ -61,6 +61,8 @@ def test_a_layout_without_layout_toml_takes_its_chain_from_its_template(workspac
     mine = load_config(workspace, build=("mine",)).layout("mine")
     assert mine.chain == ("mine", "large-print", "pack", "base")
     assert mine.chart_text_size == 16
+    names = [name for name, _path in mine.files()]
+    assert {"layouts[1]/large-print/large-print.css", "layouts[1]/pack/layout.html"} <= set(names)
 
 
 def test_a_layout_extending_brief_keeps_its_page_limit(workspace):

@@ -123,6 +123,7 @@ class LayoutFolders:
         self._names: list[str] | None = None
 
     def names(self) -> list[str]:
+        """Every layout there is to build (see available_layouts)."""
         if self._names is None:
             self._names = available_layouts(self.roots)
         return self._names
@@ -144,11 +145,11 @@ class LayoutFolders:
         for folder in chain:  # the nearest folder that sets a key decides it
             for key, value in self._folder_settings(folder).values.items():
                 values.setdefault(key, value)
+        values = {key: values.get(key, setting.default) for key, setting in SETTINGS.items()}
         self._layouts[name] = made = Layout(
-            name, chain, self, chart_text_size=float(values.get("chart_text_size", 12.0)),
-            running_head_size=float(values.get("running_head_size", 9.0)),
-            marking_size=float(values.get("marking_size", 10.0)),
-            most_pages=values.get("page_limit"))
+            name, chain, self, chart_text_size=float(values["chart_text_size"]),
+            running_head_size=float(values["running_head_size"]),
+            marking_size=float(values["marking_size"]), most_pages=values["page_limit"])
         return made
 
     def fonts(self) -> list[tuple[Path, Path]]:
@@ -194,11 +195,10 @@ class LayoutFolders:
             if parent in chain or not any((root / parent).is_dir() for root in self.roots):
                 if not declared:  # the template's own mistake: rendering names it
                     break
-                assert own.path is not None
                 why = (f"goes round in a loop ({' → '.join([*chain, parent])})"
                        if parent in chain else
                        f"names no layout folder; available layouts: {', '.join(self.names())}")
-                raise InputError.at(self.shown(own.path), own.lines.get(EXTENDS, 0),
+                raise InputError.at(self.shown(own.path or Path(folder)), own.lines.get(EXTENDS, 0),
                                     f"`extends = \"{parent}\"` {why}")
             chain.append(parent)
         return (*chain, BASE)
@@ -261,7 +261,9 @@ class LayoutFolders:
             values = dict(raw)
             if "chart_text_scale" in values:  # the older form, read as a size
                 scale = values.pop("chart_text_scale")
-                values.setdefault("chart_text_size", round(12.0 * scale / 1.25, 2))
+                values.setdefault("chart_text_size", round(
+                    SETTINGS["chart_text_size"].default * scale
+                    / SETTINGS["chart_text_scale"].default, 2))
             settings = _FolderSettings(path, values, lines)
             break
         self._settings[folder] = settings
@@ -295,10 +297,10 @@ class Layout:
     name: str
     chain: tuple[str, ...]  # (name, the folder it extends, …, "base")
     folders_of: LayoutFolders = field(repr=False, compare=False)
-    chart_text_size: float = 12.0  # points
-    running_head_size: float = 9.0
-    marking_size: float = 10.0
-    most_pages: int | None = None  # on A4 or letter
+    chart_text_size: float  # points (SETTINGS has the defaults)
+    running_head_size: float
+    marking_size: float
+    most_pages: int | None  # on A4 or letter
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -328,14 +330,6 @@ class Layout:
     def fonts(self) -> list[tuple[Path, Path]]:
         """Every font the layout may print with, each with its root (see fonts_in)."""
         return self.folders_of.fonts()
-
-    @property
-    def font_path(self) -> Path | None:
-        return self.folders_of.font_path
-
-    @property
-    def fontconfig(self) -> Path:
-        return FONTCONFIG_FILE
 
     def folders(self) -> tuple[str, ...]:
         """The chain's folders, then every other layout folder their templates and
