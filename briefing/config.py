@@ -7,12 +7,16 @@ import math
 import os
 import re
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefing.editions.rules import EDITIONS
 from briefing.errors import BriefingError, InputError
 from briefing.files import read_file, why_unreadable
+
+if TYPE_CHECKING:
+    from briefing.rendering.layout import Layout, LayoutFolders
 
 CONFIG_FILE = "briefing.toml"
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -41,6 +45,16 @@ class Config:
     timeout: float = 120.0  # seconds one render may take before it is stopped and fails
     memory_mb: int = 2048  # address space one render worker may use, in megabytes
     licence: str | None = None  # the public edition's licence line, e.g. Open Government Licence v3.0
+
+    @cached_property
+    def layout_folders(self) -> LayoutFolders:
+        """The workspace's and the built-in layouts, each resolved once (rendering/layout.py)."""
+        from briefing.rendering.layout import LayoutFolders
+
+        return LayoutFolders(self.layouts, self.workspace)
+
+    def layout(self, name: str) -> Layout:
+        return self.layout_folders.layout(name)
 
     @property
     def chart_cache(self) -> Path | None:
@@ -150,26 +164,12 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return int(index), int(total)
 
 
-_LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-
 def _check_layouts(config: Config) -> None:
-    """Every layout to build is a plain folder name of a layout that exists, known before a
-    meeting is read (a name such as `../pack` would also put the PDFs outside output/)."""
-    from briefing.rendering.layouts import available_layouts, layout_roots
-
+    """Every layout to build is a plain folder name of a layout that exists, resolved (its
+    chain and layout.toml settings read) before a meeting is read."""
     _check_layouts_folder(config)
-    available = None
     for layout in config.build:
-        if not _LAYOUT_NAME.match(layout):
-            raise BriefingError(f"layout name `{layout}` is not allowed: a layout is named by "
-                                "its folder (letters, digits, `-` and `_`, e.g. pack or "
-                                "large-print), never by a path")
-        if available is None:
-            available = available_layouts(layout_roots(config.layouts))
-        if layout not in available:
-            raise BriefingError(f"layout `{layout}` not found; available layouts: "
-                                f"{', '.join(available) or 'none'}")
+        config.layout(layout)
 
 
 def _check_layouts_folder(config: Config) -> None:

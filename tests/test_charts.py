@@ -27,7 +27,7 @@ from briefing.rendering.charts import (
     format_number,
     series_charts,
 )
-from briefing.rendering.layouts import chart_size, layout_roots
+from briefing.rendering.layout import LayoutFolders
 
 from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, write_meeting
 
@@ -370,7 +370,7 @@ def test_second_build_reuses_every_chart_without_drawing_it_again(data_pack):
 def test_svg_bytes_match_across_processes(data_pack):
     meeting = load_meeting(data_pack["root"] / "inputs" / "m.yaml")
     cache = ChartCache()
-    size = chart_size(layout_roots(None), "pack", "A4")  # as the build draws them for the pack
+    size = LayoutFolders(None).layout("pack").chart_size("A4")  # as the build draws them for the pack
     drawn = {chart.svg for chart in charts_for(meeting.content, FONT, cache, size=size)} - {b""}
     assert cache.drawn == 2
     assert drawn == {path.read_bytes() for path in data_pack["cached"]}

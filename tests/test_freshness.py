@@ -6,10 +6,10 @@ from pathlib import Path
 
 import briefing
 from briefing.batch.build import Job, in_shard, plan
-from briefing.batch.freshness import layout_files, series_inputs
+from briefing.batch.freshness import series_inputs
 from briefing.config import load_config
 from briefing.meeting.series import SeriesLoader
-from briefing.rendering.layouts import layout_roots
+from briefing.rendering.layout import LayoutFolders
 
 from conftest import minimal_meeting, run_cli, write_meeting
 
@@ -41,7 +41,7 @@ def test_layout_files_cover_base_and_the_layout_in_every_root(workspace):
     (workspace / "layouts" / "pack" / ".pack.css.swp").write_text("x")
     (workspace / "layouts" / "brief").mkdir()
     (workspace / "layouts" / "brief" / "layout.html").write_text("x")
-    names = [name for name, _ in layout_files(layout_roots(workspace / "layouts"), "pack")]
+    names = [name for name, _ in LayoutFolders(workspace / "layouts").layout("pack").files()]
     assert "layouts[0]/pack/pack.css" in names  # the workspace's own file, searched first
     assert "layouts[1]/pack/pack.css" in names  # and the built-in one it shadows
     assert "layouts[1]/base/fonts/NotoSans-Regular.ttf" in names  # the fonts
@@ -82,7 +82,7 @@ def test_the_example_ci_workflow_builds_every_shard_once():
 
 
 def test_layout_files_follow_what_a_layout_extends(workspace):
-    names = [name for name, _ in layout_files(layout_roots(workspace / "layouts"), "large-print")]
+    names = [name for name, _ in LayoutFolders(workspace / "layouts").layout("large-print").files()]
     assert "layouts[0]/pack/layout.html" in names  # large-print extends pack/layout.html
     assert "layouts[0]/large-print/large-print.css" in names
 

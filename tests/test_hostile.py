@@ -224,7 +224,7 @@ def test_markdown_prints_html_as_text_and_keeps_only_safe_links(hostile_build, l
 
 @pytest.fixture
 def fetcher(tmp_path, secret):
-    from briefing.rendering.layouts import BUILTIN_LAYOUTS
+    from briefing.rendering.layout import BUILTIN_LAYOUTS
     from briefing.rendering.pdf import _fetcher_class
 
     layouts = tmp_path / "layouts"
@@ -236,7 +236,7 @@ def fetcher(tmp_path, secret):
 
 
 def test_fetcher_serves_layout_files_and_data_urls(fetcher):
-    from briefing.rendering.layouts import VIRTUAL_BASE
+    from briefing.rendering.layout import VIRTUAL_BASE
 
     assert fetcher.fetch(VIRTUAL_BASE + "mine/ok.css").read() == b"p { color: black }"
     assert fetcher.fetch(VIRTUAL_BASE + "base/fonts.css").read().startswith(b"/* Fonts")
@@ -246,7 +246,7 @@ def test_fetcher_serves_layout_files_and_data_urls(fetcher):
 
 
 def test_fetcher_refuses_everything_else(fetcher, listener, secret, caplog):
-    from briefing.rendering.layouts import VIRTUAL_BASE
+    from briefing.rendering.layout import VIRTUAL_BASE
     from briefing.rendering.pdf import ForbiddenResource
 
     port, secret_path = listener.port, str(secret[0])
@@ -327,7 +327,7 @@ def test_hostile_layout_html_fetches_nothing(tmp_path, listener, secret):
     """Defence in depth: even HTML written to attack the renderer cannot escape the sandbox."""
     from urllib.parse import quote
 
-    from briefing.rendering.layouts import BUILTIN_LAYOUTS
+    from briefing.rendering.layout import BUILTIN_LAYOUTS
     from briefing.rendering.pdf import html_to_pdf
 
     nested_svg = quote(

@@ -193,7 +193,7 @@ def test_a_hostile_layout_sees_only_its_editions_data(layout_workspace):
 
 
 def test_the_built_in_layouts_folder_as_the_workspace_layouts_overrides_nothing(tmp_path):
-    from briefing.rendering.layouts import BUILTIN_LAYOUTS
+    from briefing.rendering.layout import BUILTIN_LAYOUTS
 
     root = with_sample(tmp_path / "ws")
     (root / "briefing.toml").write_text(f'layouts = "{BUILTIN_LAYOUTS.as_posix()}"\n',

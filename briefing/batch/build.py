@@ -18,7 +18,6 @@ from briefing.batch.freshness import (
     code_fingerprint,
     fingerprint,
     is_fresh,
-    layout_files,
     read_record,
     record_bytes,
     record_path,
@@ -105,11 +104,9 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
 
     `inputs_of` lists the files a pack is made from (freshness.series_inputs by default).
     """
-    from briefing.rendering.layouts import overridden_layouts
-
     report = BuildReport()
     check_output_folders(config)
-    for folder in overridden_layouts(config.layouts):
+    for folder in config.layout_folders.overridden():
         log.warning("%s overrides the built-in layout", _in_workspace(folder, config))
     meeting_paths = find_meetings(config, paths)
     if not meeting_paths:
@@ -201,10 +198,8 @@ def _output_folder_is_ours(config: Config, job: Job, report: BuildReport) -> boo
 def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
                 hasher: FileHasher, inputs_of: InputsOf,
                 report: BuildReport) -> list[tuple[Job, Series, Fingerprint]]:
-    from briefing.rendering.layouts import layout_roots
-
-    roots = layout_roots(config.layouts)
     key = signing_key(config.workspace)
+    layout_files = {layout: config.layout(layout).files() for layout in {job.layout for job in jobs}}
     settings = {"briefing": code_fingerprint(), "options": config.options_fingerprint()}
     todo = []
     for job in jobs:
@@ -212,7 +207,7 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
         if meeting is None:
             continue
         named = [(shown(path, config), path) for path in inputs_of(meeting)]
-        current = fingerprint(hasher, named + layout_files(roots, job.layout),
+        current = fingerprint(hasher, named + layout_files[job.layout],
                               {**settings, "layout": job.layout, "edition": job.edition})
         record = read_record(job.output)
         if not config.force and is_fresh(job.output, current, record, key):
@@ -278,18 +273,13 @@ def _write_results(config: Config, results: Iterator[Result], report: BuildRepor
             progress.advance(name, "built" if isinstance(outcome, bytes) else "failed")
 
 
-PAGE_LIMITS = {"brief": 2}  # layout -> most pages it may have on A4 or letter paper
-A5_PAGES_PER_SIDE = 2  # an A5 page holds about half an A4 page
-
-
 def check_page_limit(config: Config, job: Job, pdf: bytes, series: Series | None = None) -> None:
     """Raise BriefingError if a layout with a page limit (the two-sided brief) came out longer:
-    two A4 or letter sides, or four A5 pages. The message names the longest part."""
-    limit = PAGE_LIMITS.get(job.layout)
+    two A4 or letter sides, or four A5 pages (its layout.toml's `page_limit`). The message
+    names the longest part."""
+    limit = config.layout(job.layout).page_limit(config.paper)
     if limit is None:
         return
-    if config.paper == "A5":
-        limit *= A5_PAGES_PER_SIDE
     from briefing.rendering.pdfpost import page_count
 
     pages = page_count(pdf)
@@ -305,7 +295,7 @@ def check_page_limit(config: Config, job: Job, pdf: bytes, series: Series | None
 def longest_part(series: Series) -> str | None:
     """Of what the brief prints (summary, its three themes, the actions it lists), the
     longest in characters, as "`summary` (inputs/x.yaml:12, 3,400 characters)"."""
-    from briefing.rendering.layouts import ThemeSection, ranked
+    from briefing.rendering.templating import ThemeSection, ranked
 
     meeting = series.current
     content = meeting.content

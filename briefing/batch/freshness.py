@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ MAX_RECORD_BYTES = 1024 * 1024
 MAX_PDF_BYTES = 1024 * 1024 * 1024
 _MISSING = "missing"
 _NOT_A_FILE = "not a regular file"
-_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
 
 def series_inputs(series: Series) -> list[Path]:
@@ -42,58 +40,6 @@ def series_inputs(series: Series) -> list[Path]:
     before this point), so nothing is parsed here.
     """
     return [path for path, _what in series.source_files()]
-
-
-def layout_files(roots: Iterable[Path], layout: str) -> list[tuple[str, Path]]:
-    """Every file of the layout's folders in each layout root, named root-relatively.
-
-    The folders are `base/`, `<layout>/` and every layout folder their files name (by
-    `{% extends "pack/layout.html" %}`, an import or include, a stylesheet link, a CSS
-    `@import` or `url()`), followed to the end: so editing `pack/layout.html` makes
-    `large-print`, which extends it, stale too. Names carry the root's place in the search
-    order (0 = the workspace's own folder when it has one), so a workspace file that starts
-    to shadow a built-in one changes the hash. Editor backups, hidden files and links leading
-    out of the root are left out.
-    """
-    roots = list(roots)
-    folders = ["base", layout]
-    files: list[tuple[str, Path]] = []
-    seen: set[str] = set()
-    while folders:
-        folder = folders.pop(0)
-        if folder in seen:
-            continue
-        seen.add(folder)
-        for index, root in enumerate(roots):
-            top = root / folder
-            if not top.is_dir():
-                continue
-            for path in sorted(top.rglob("*")):
-                relative = path.relative_to(root)
-                if (path.is_file() and not any(part.startswith(".") for part in relative.parts)
-                        and not path.name.endswith(_IGNORED_SUFFIXES)
-                        and "__pycache__" not in relative.parts
-                        and real_path(path).is_relative_to(root)):  # never read out of it
-                    files.append((f"layouts[{index}]/{relative.as_posix()}", path))
-                    if path.suffix in _TEMPLATE_SUFFIXES:
-                        folders.extend(_named_folders(path, roots) - seen)
-    return sorted(files)
-
-
-_TEMPLATE_SUFFIXES = (".html", ".css")
-MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
-# A quoted or url()'d path whose first part is a folder: "pack/layout.html", url(base/x.ttf).
-_FOLDER_REFERENCE = re.compile(r"""["'(]\s*([A-Za-z0-9][\w.-]*)/""")
-
-
-def _named_folders(path: Path, roots: list[Path]) -> set[str]:
-    """The layout folders a template or stylesheet names (those that exist in some root)."""
-    try:  # a regular file of bounded size (its real path was checked by the caller)
-        text = read_file(path, MAX_TEMPLATE_BYTES).data.decode("utf-8", errors="replace")
-    except OSError:
-        return set()
-    return {name for name in _FOLDER_REFERENCE.findall(text)
-            if any((root / name).is_dir() for root in roots)}
 
 
 @lru_cache(maxsize=1)

@@ -77,10 +77,9 @@ def shown(path: Path, config: Config) -> str:
 def covered_by_fonts(config: Config) -> tuple[frozenset[int], list[Diagnostic]]:
     """The characters the fonts of the workspace's and the built-in layouts can draw, and a
     warning naming each font file that could not be read."""
-    from briefing.rendering.fontcheck import covered_characters, font_files
-    from briefing.rendering.layouts import layout_roots
+    from briefing.rendering.fontcheck import covered_characters
 
-    covered, unreadable = covered_characters(font_files(layout_roots(config.layouts)))
+    covered, unreadable = covered_characters(config.layout_folders.fonts())
     return covered, [Diagnostic(shown(font, config), 0, 0, f"{why}; its characters are not "
                                 "counted as printable", "warning")
                      for font, why in unreadable]
@@ -135,15 +134,13 @@ def layout_problems(config: Config) -> list[Diagnostic]:
     error, or a template the sandboxed loader refuses (a symbolic link, not a regular file,
     not UTF-8). Errors that only rendering can show (a name the layout is not given, a sandbox
     refusal at run time) are left to `build`, which names the template and line."""
-    from briefing.batch.freshness import layout_files
-    from briefing.rendering.layouts import layout_roots, make_environment, template_error
+    from briefing.rendering.templating import make_environment, template_error
 
-    roots = layout_roots(config.layouts)
-    environment = make_environment(roots, config.workspace)
+    roots = config.layout_folders.roots
+    environment = make_environment(config.layout_folders)
     # Every template in the folders the layouts use (the ones they extend or include too),
     # links and all: the loader, not this list, decides what may be read.
-    folders = {key.split("/")[1] for layout in config.build
-               for key, _path in layout_files(roots, layout)} | set(config.build)
+    folders = {folder for layout in config.build for folder in config.layout(layout).folders()}
     names = dict.fromkeys(
         path.relative_to(root).as_posix()
         for folder in sorted(folders) for root in roots if (root / folder).is_dir()

@@ -28,9 +28,7 @@ def watched_folders(workspace: Path, config: Config | None, also: Iterable[Path]
     under each layout root and under `also` (the folders of meeting files named outside the
     inputs folder). Each is watched on its own, so nothing else is crawled: hidden folders
     (a git history, a virtual environment), the output folder and caches are left out."""
-    from briefing.rendering.layouts import layout_roots
-
-    tops = [config.inputs, *layout_roots(config.layouts)] if config is not None else []
+    tops = [config.inputs, *config.layout_folders.roots] if config is not None else []
     output = config.output.resolve() if config is not None else None
     folders = [workspace.resolve()]
     for top in [*tops, *also]:

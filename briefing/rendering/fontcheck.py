@@ -18,7 +18,6 @@ from briefing.errors import Diagnostic
 from briefing.files import OutsideFolder, read_file, why_unreadable
 from briefing.meeting.loading import Meeting
 
-FONT_SUFFIXES = (".ttf", ".otf")
 # Keys whose values never print (identifiers, file names, enumerations).
 _NOT_PRINTED = {"id", "theme", "follows", "csv", "consent", "status", "kind", "language",
                 "classification"}
@@ -67,17 +66,6 @@ def _printable_data(data: Any, covered: frozenset[int]) -> Any:
 
 
 MAX_FONT_BYTES = 50 * 1024 * 1024
-
-
-def font_files(roots: list[Path]) -> list[tuple[Path, Path]]:
-    """The fonts a build may use: every TTF/OTF in a `fonts` folder of a layout root, each
-    with its root (the folder it must resolve inside)."""
-    found = []
-    for root in roots:
-        for folder in sorted(root.glob("*/fonts")):
-            found.extend((root, p) for p in sorted(folder.iterdir())
-                         if p.suffix.lower() in FONT_SUFFIXES)
-    return found
 
 
 def covered_characters(fonts: list[tuple[Path, Path]],

@@ -24,17 +24,19 @@ from urllib.parse import unquote
 
 from briefing.errors import BriefingError
 from briefing.files import read_file, why_unreadable
-from briefing.rendering.layouts import BUILTIN_LAYOUTS, MAX_LAYOUT_FILE_BYTES, VIRTUAL_BASE
+from briefing.rendering.layout import (
+    FONTCONFIG_FILE,
+    MAX_LAYOUT_FILE_BYTES,
+    SHIPPED_FONTS,
+    VIRTUAL_BASE,
+    fonts_in,
+)
 
 log = logging.getLogger(__name__)
 
 
 class ForbiddenResource(Exception):
     """A document asked for a resource outside the sandbox."""
-
-
-SHIPPED_FONTS = BUILTIN_LAYOUTS / "base" / "fonts"
-FONTCONFIG_FILE = BUILTIN_LAYOUTS / "base" / "fontconfig.conf"
 
 
 def use_layout_fonts_only() -> None:
@@ -145,10 +147,8 @@ def _mime_type(path: Path) -> str:
 
 def workspace_fonts(roots: list[Path]) -> tuple[Path, ...]:
     """The fonts of the layouts beyond the shipped ones (a workspace layout's `fonts/`)."""
-    from briefing.rendering.fontcheck import font_files
-
     shipped = SHIPPED_FONTS.resolve()
-    return tuple(path for root, path in font_files(roots)
+    return tuple(path for root, path in fonts_in(roots)
                  if path.resolve().parent != shipped and _regular_inside(path, root))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from briefing.batch.signing import signing_key
 from briefing.config import Config
 from briefing.errors import Diagnostic
-from briefing.files import is_inside, write_atomically
+from briefing.files import write_atomically
 from briefing.meeting.series import Series
 
 log = logging.getLogger(__name__)
@@ -113,14 +113,14 @@ class Renderer:
 
     def __init__(self, config: Config) -> None:
         from briefing.rendering.charts import ChartCache
-        from briefing.rendering.layouts import layout_roots, make_environment
+        from briefing.rendering.templating import make_environment
 
         self.config = config
-        self.roots = layout_roots(config.layouts)
-        self.environment = make_environment(self.roots, config.workspace)
+        self.layouts = config.layout_folders
+        self.roots = list(self.layouts.roots)
+        self.environment = make_environment(self.layouts)
         self.charts = ChartCache(config.chart_cache, write=write_atomically,
                                  key=signing_key(config.workspace))
-        self.chart_sizes: dict[str, object] = {}  # layout -> its ChartSize on the paper
         self._covered: frozenset[int] | None = None  # characters the layouts' fonts draw
 
     def warm_up(self) -> None:
@@ -144,16 +144,14 @@ class Renderer:
         from briefing.rendering.charts import charts_for, series_charts
         from briefing.rendering.illustrative import mark_charts
         from briefing.rendering.layoutcheck import check_document
-        from briefing.rendering.layouts import chart_size, furniture_sizes, render_html
         from briefing.rendering.pdf import html_to_pdf
         from briefing.rendering.pdfpost import tidy_pdf
+        from briefing.rendering.templating import render_html
         from briefing.rendering.typography import typeset
 
         view = self.printable(edition_view(series, edition))
         content = typeset(view.content)
-        if layout not in self.chart_sizes:
-            self.chart_sizes[layout] = chart_size(self.roots, layout, self.config.paper)
-        size = self.chart_sizes[layout]
+        size = self.config.layout(layout).chart_size(self.config.paper)
         charts = charts_for(content, self.font_path, self.charts, size=size)
         if len(series.meetings) > 1:
             charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
@@ -163,7 +161,7 @@ class Renderer:
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows,
                            **self._page_facts(series, content, edition,
-                                              furniture_sizes(self.roots, layout)))
+                                              self.config.layout(layout).furniture_sizes))
         meeting_day = view.content.meeting.date
         findings = []
         pdf, refused = html_to_pdf(
@@ -207,10 +205,10 @@ class Renderer:
     def printable(self, view):
         """The edition with every character no layout font covers replaced by a visible
         mark (fontcheck warns about each one, at its line, when the meeting is read)."""
-        from briefing.rendering.fontcheck import covered_characters, font_files, printable_model
+        from briefing.rendering.fontcheck import covered_characters, printable_model
 
         if self._covered is None:
-            self._covered, _unreadable = covered_characters(font_files(self.roots))  # check warns
+            self._covered, _unreadable = covered_characters(self.layouts.fonts())  # check warns
         covered = self._covered
         return dataclasses.replace(
             view, content=printable_model(view.content, covered),
@@ -220,11 +218,7 @@ class Renderer:
 
     @property
     def font_path(self) -> Path | None:
-        for root in self.roots:
-            candidate = root / "base" / "fonts" / "NotoSans-Regular.ttf"
-            if candidate.is_file() and is_inside(candidate, root):
-                return candidate
-        return None
+        return self.layouts.font_path
 
 
 @contextmanager
