@@ -208,8 +208,9 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
 
     for meeting, found in public_texts(series):
         text = found.text
-        # The path of a key (a series name) ends in the key itself: never repeat it in a warning.
-        where = (f"a name in `{_dotted(found.path[:-1])}`" if found.is_key
+        # The path of a key (the format's only one: a series name) ends in the key itself:
+        # never repeat it in a warning.
+        where = (f"`{_dotted(found.path[:-1])}` (a series name)" if found.is_key
                  else f"`{_dotted(found.path)}`")
         for kind, start in find_personal_data(text, names):
             warn(meeting, found, start,
