@@ -101,6 +101,8 @@ def printed(value: Any, shape: Any, edition: str) -> Any:
     a list it does not print dropped. The value itself when nothing is dropped."""
     shape, _ = _resolve(shape, value, UNDECLARED)
     model = _model(shape, value)
+    if not _has_markers(model or shape):
+        return value
     if model is not None and isinstance(value, BaseModel):
         update = {}
         for name, info in model.model_fields.items():
@@ -247,12 +249,23 @@ def _strip(annotation: Any, role: Role) -> tuple[Any, Role, Editions | None]:
 def _resolve(shape: Any, value: Any, role: Role) -> tuple[Any, Role]:
     """The type describing `value` (past Annotated layers, the union member it fits) and the
     role declared on the way."""
+    kind = (None if value is None else dict if isinstance(value, (dict, BaseModel))
+            else list if isinstance(value, list) else str)
+    try:
+        return _resolve_kind(shape, kind, role)
+    except TypeError:  # a type that cannot be a cache key
+        return _resolve_kind.__wrapped__(shape, kind, role)
+
+
+@cache
+def _resolve_kind(shape: Any, kind: type | None, role: Role) -> tuple[Any, Role]:
+    example = {None: None, dict: {}, list: [], str: ""}[kind]
     while True:
         shape, role, _ = _strip(shape, role)
         if not _is_union(shape):
             return shape, role
-        shape = next((arm for arm in typing.get_args(shape) if _fits(_strip(arm, role)[0], value)),
-                     Any)
+        shape = next((arm for arm in typing.get_args(shape)
+                      if _fits(_strip(arm, role)[0], example)), Any)
 
 
 def _is_union(shape: Any) -> bool:
@@ -290,6 +303,19 @@ def _item_shape(shape: Any) -> Any:
 def _mapping_shapes(shape: Any) -> tuple[Any, Any]:
     args = typing.get_args(shape) if typing.get_origin(shape) is dict else ()
     return (args[0], args[1]) if len(args) == 2 else (Any, Any)
+
+
+def _has_markers(shape: Any) -> bool:
+    """Whether any part of the type declares an Editions marker (else `printed` keeps it whole)."""
+    try:
+        return _declares_markers(shape)
+    except TypeError:  # a type that cannot be a cache key
+        return True
+
+
+@cache
+def _declares_markers(shape: Any) -> bool:
+    return any(True for _ in _markers(shape, set()))
 
 
 def _markers(shape: Any, seen: set) -> Iterator[Editions]:
