@@ -34,11 +34,24 @@ class CommentedMeeting(MeetingFile):
     actions: list[CommentedAction] = []
 
 
+EARLIER = """\
+meeting:
+  title: Fields test, spring
+  date: 2025-04-12
+  venue: Test hall
+themes:
+  - {id: t1, title: Theme one, points: [A point]}
+actions:
+  - id: E1
+    action: Mend the gate.
+    private_comment: Ask the marmalade stall first.
+"""
 MEETING = """\
 meeting:
   title: Fields test
   date: 2025-07-12
   venue: Test hall
+  follows: ../earlier.yaml
 themes:
   - {id: t1, title: Theme one, points: [A point]}
 quotes:
@@ -65,6 +78,7 @@ LAYOUT = """{% extends "base/base.html" %}
 <p>Reference: {{ action.reference | replace("\u2605", "") }}</p>
 <p>Private: {{ action.private_comment or "none" }}</p>
 {% endfor %}
+{% for item in carried %}<p>Carried {{ item.action.id }}: {{ item.action.private_comment or "none" }}</p>{% endfor %}
 {% endblock %}
 """
 
@@ -76,6 +90,7 @@ def declared(workspace: Path, monkeypatch) -> Path:
     from briefing.meeting import loading
 
     monkeypatch.setattr(loading, "MeetingFile", CommentedMeeting)
+    write_meeting(workspace, "earlier.yaml", EARLIER)
     write_meeting(workspace / "inputs", "m.yaml", MEETING)
     (workspace / "layouts" / "fields").mkdir(parents=True)
     (workspace / "layouts" / "fields" / "layout.html").write_text(LAYOUT, encoding="utf-8")
@@ -114,8 +129,9 @@ def test_a_new_field_is_withheld_typeset_and_printed_by_edition(declared):
         path.write_bytes(pdf)
         pages[edition] = " ".join(pdf_pages(path))
         with pikepdf.open(path) as document:
-            attached[edition] = yaml.safe_load(
-                document.attachments["m.yaml"].get_file().read_bytes().decode("utf-8"))
+            attached[edition] = {name: yaml.safe_load(
+                document.attachments[name].get_file().read_bytes().decode("utf-8"))
+                for name in ("m.yaml", "earlier.yaml")}
 
     internal = pages["internal"]
     # Prose: curled, and the character no font covers printed as the replacement.
@@ -124,18 +140,22 @@ def test_a_new_field_is_withheld_typeset_and_printed_by_edition(declared):
     # An identifier: printed exactly as written, straight apostrophe and all.
     assert "Reference: it's-F1" in internal, internal
     assert "Private: Call 07700 900123 about the quinoa stall." in internal, internal
+    assert "Carried E1: Ask the marmalade stall first." in internal, internal
     assert pages["councillor"].count("gazebo") == 1  # the comment; the quote is not printed
     for edition in ("councillor", "public"):
+        # Left out wherever the action is: this meeting's log and the one it carries forward.
         assert "Private: none" in pages[edition], pages[edition]
-        assert "quinoa" not in pages[edition]
-        assert "private_comment" not in attached[edition]["actions"][0]
+        assert "Carried E1: none" in pages[edition], pages[edition]
+        assert "quinoa" not in pages[edition] and "marmalade" not in pages[edition]
+        for name in ("m.yaml", "earlier.yaml"):
+            assert "private_comment" not in attached[edition][name]["actions"][0]
     public = pages["public"]
     assert "gazebo" not in public.lower(), public
     assert "Comment: Ring 020 7946 0958 \N{REPLACEMENT CHARACTER} \u201csoon\u201d: [withheld]." in public
-    copy = attached["public"]
+    copy = attached["public"]["m.yaml"]
     assert copy["actions"][0]["comment"] == 'Ring 020 7946 0958 \u2605 "soon": [withheld].'
     assert "quotes" not in copy
-    assert attached["internal"]["actions"][0]["private_comment"].startswith("Call")
+    assert attached["internal"]["m.yaml"]["actions"][0]["private_comment"].startswith("Call")
 
 
 def _text_leaves(shape, role: Role, seen: set) -> typing.Iterator[tuple[str, Role]]:

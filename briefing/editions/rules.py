@@ -143,10 +143,10 @@ def withholder_for(content: MeetingFile, edition: str,
                        if not quote_printed(quote, edition, type(content))])
 
 
-def withhold_dataclass(item, withholder: Withholder, *names: str):
-    """A copy of a dataclass whose named pydantic fields went through the withholder."""
-    return dataclasses.replace(item, **{name: withholder.model(getattr(item, name))
-                                        for name in names})
+def edition_part(model: Model, edition: str, withholder: Withholder) -> Model:
+    """A part of a meeting (an action, an earlier meeting's details) as the edition prints
+    it: without the fields the edition does not print, withheld from."""
+    return withholder.model(printed(model, type(model), edition))
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,8 @@ def edition_view(series: Series, edition: str) -> EditionView:
     content = edition_of(own.model_copy(update={"actions": list(series.actions)}), edition,
                          withheld)
     withholder = withholder_for(own, edition, withheld)
-    carried = tuple(withhold_dataclass(item, withholder, "action") for item in series.carried)
+    carried = tuple(dataclasses.replace(item, action=edition_part(item.action, edition, withholder))
+                    for item in series.carried)
     previous = series.previous
-    follows = withholder.model(previous.content.meeting) if previous else None
+    follows = edition_part(previous.content.meeting, edition, withholder) if previous else None
     return EditionView(content, carried, follows)
