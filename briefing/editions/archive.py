@@ -17,7 +17,9 @@ from typing import Any
 
 import yaml
 
-from briefing.editions.rules import RULES, Withholder, carries, withholder_for
+from briefing.editions.rules import RULES, Withholder, withholder_for
+from briefing.meeting.fields import printed, prints_everything
+from briefing.meeting.models import MeetingFile
 from briefing.meeting.series import Series
 from briefing.rendering.pdf import FileToAttach
 
@@ -32,6 +34,7 @@ def archive_sources(series: Series, edition: str) -> list[FileToAttach]:
     """What the archive copy of this edition attaches, in a stable order, one file per name:
     made from the bytes that were read and checked, never from a file read again by name."""
     rules = RULES[edition]
+    shape = type(series.current.content)
     withholder = withholder_for(series.current.content, edition, series.internal_quotes)
     copies: list[FileToAttach] = []
     names: set[str] = set()
@@ -45,18 +48,19 @@ def archive_sources(series: Series, edition: str) -> list[FileToAttach]:
         is_current = meeting is series.current
         what = ("The meeting file this pack was built from" if is_current
                 else "An earlier meeting this one follows")
-        if rules.notes and rules.all_quotes:
+        if prints_everything(shape, edition):
             if meeting.file is not None:
                 add(meeting.path.name, meeting.file.data, what)
         else:
             header = _COPY_HEADERS[edition].format(name=meeting.path.name)
-            add(meeting.path.name, edition_yaml(meeting.document.data, edition, withholder, header),
+            add(meeting.path.name,
+                edition_yaml(meeting.document.data, edition, withholder, header, shape),
                 f"{what} ({header[0].lower()}{header[1:]})")
         data_files = dict(meeting.data_files)
         for dataset in meeting.content.data:
             if dataset.csv is None or dataset.csv not in data_files:
                 continue
-            if not rules.all_quotes and not (is_current and dataset.source):
+            if rules.only_printed_data and not (is_current and dataset.source):
                 continue  # the public edition prints only this meeting's sourced charts
             title = withholder.text(dataset.title)
             add(PurePosixPath(dataset.csv.replace("\\", "/")).name,
@@ -65,20 +69,17 @@ def archive_sources(series: Series, edition: str) -> list[FileToAttach]:
     return copies
 
 
-def edition_tree(data: dict, edition: str, withholder: Withholder) -> dict:
-    """A meeting file's parsed YAML with only what the edition carries, withheld from."""
-    tree = {key: value for key, value in data.items() if carries(edition, (key,), value)}
-    if isinstance(tree.get("quotes"), list):
-        tree["quotes"] = [quote for index, quote in enumerate(tree["quotes"])
-                          if carries(edition, ("quotes", index), quote)]
-        if not tree["quotes"]:
-            del tree["quotes"]
-    return withholder.tree(tree)
+def edition_tree(data: dict, edition: str, withholder: Withholder,
+                 shape: type[MeetingFile] = MeetingFile) -> dict:
+    """A meeting file's parsed YAML with only what the edition carries (by the models'
+    declarations), withheld from."""
+    return withholder.tree(printed(data, shape, edition), shape)
 
 
-def edition_yaml(data: dict, edition: str, withholder: Withholder, header: str) -> bytes:
+def edition_yaml(data: dict, edition: str, withholder: Withholder, header: str,
+                 shape: type[MeetingFile] = MeetingFile) -> bytes:
     """The edition's copy of a meeting file as YAML text, keys in the file's order."""
-    body = yaml.dump(edition_tree(data, edition, withholder), Dumper=_PlainDumper,
+    body = yaml.dump(edition_tree(data, edition, withholder, shape), Dumper=_PlainDumper,
                      sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
     return f"# {header}.\n{body}".encode()
 

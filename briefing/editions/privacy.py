@@ -1,7 +1,8 @@
 """Turn the text a public edition would print into warnings about likely personal data, by line.
 
 Only what reaches the public edition (its pages or its archive copy) is scanned: every
-string of every meeting file in the chain, ids, series names and CSV headers and cells
+string of every meeting file in the chain that the models declare readers may see and the
+public edition prints (rules.carried_texts), ids, series names and CSV headers and cells
 included, but never `notes` or quotes without `consent: public`. Text is compared folded
 (textfold.py), so entities, Markdown emphasis, invisible characters and look-alike letters
 hide nothing. Patterns find email addresses, UK phone numbers, UK postcodes and
@@ -20,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefing.editions.rules import carried_strings, quote_pattern
+from briefing.editions.rules import carried_texts, quote_pattern, quote_printed
 from briefing.editions.textfold import fold, folded
 from briefing.errors import Diagnostic, InputError
 from briefing.files import read_file, why_unreadable
+from briefing.meeting.fields import Found, texts
 from briefing.meeting.loading import Meeting
 from briefing.meeting.series import Series
 
@@ -160,18 +162,23 @@ def find_personal_data(text: str, names: Sequence[re.Pattern[str]] = ()) -> list
     return sorted(found, key=lambda item: item[1])
 
 
-def public_texts(series: Series) -> Iterator[tuple[Meeting, tuple[Any, ...], str]]:
-    """Every string the public edition of the series' newest meeting carries, on its pages or
+def public_texts(series: Series) -> Iterator[tuple[Meeting, Found]]:
+    """Every text the public edition of the series' newest meeting carries, on its pages or
     in its archive copy: each meeting file of the chain as the public edition keeps it, and
     the headers and cells of this meeting's CSV data files (at the line of their `csv`)."""
     for meeting in series.meetings:
-        for key_path, text in carried_strings(meeting.document.data, "public"):
-            yield meeting, key_path, text
+        for found in carried_texts(meeting.document.data, "public", type(meeting.content)):
+            yield meeting, found
     current = series.current
+    written = current.document.data.get("data") or []
     for index, dataset in enumerate(current.content.data):
-        if dataset.csv is not None:
-            for text in (*dataset.series, *dataset.categories):
-                yield current, ("data", index, "csv"), str(text)
+        if dataset.csv is None or index >= len(written):
+            continue
+        # What the CSV file filled in: the fields set on the entry but not written in the YAML.
+        filled = dataset.model_fields_set - set(written[index])
+        for found in texts(dataset, type(dataset)):
+            if found.path[0] in filled and found.role.reaches_readers:
+                yield current, Found(("data", index, "csv"), found.text, found.role)
 
 
 def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
@@ -179,35 +186,40 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
     names = [name_pattern(name) for name in read_private_names(workspace)]
     internal = []
     for meeting in series.meetings:
+        shape = type(meeting.content)
         for index, quote in enumerate(meeting.content.quotes):
-            pattern = quote_pattern(quote.text) if quote.consent != "public" else None
+            pattern = (quote_pattern(quote.text) if not quote_printed(quote, "public", shape)
+                       else None)
             if pattern is not None:
                 line = meeting.line_of("quotes", index, "text")
                 internal.append((pattern, f"{meeting.shown_path}:{line}"))
     warnings: set[Diagnostic] = set()
     files: dict[Path, tuple[str, ...]] = {}
 
-    def warn(meeting: Meeting, key_path, text: str, start: int, message: str) -> None:
-        if _is_series_name(key_path):  # a mapping key: its position is the key's
-            line, column = meeting.document.locate(key_path)
+    def warn(meeting: Meeting, found: Found, start: int, message: str) -> None:
+        if found.is_key:  # a mapping key: its position is the key's
+            line, column = meeting.document.locate(found.path)
         else:
             if meeting.path not in files:
                 files[meeting.path] = _file_lines(meeting)
-            line, column = _position(meeting, files[meeting.path], key_path, text, start)
+            line, column = _position(meeting, files[meeting.path], found.path, found.text,
+                                     start)
         warnings.add(Diagnostic(meeting.shown_path, line, column, message, "warning"))
 
-    for meeting, key_path, text in public_texts(series):
-        # The path of a series name ends in the name itself: never repeat it in a warning.
-        where = (f"`{_dotted(key_path[:-1])}` (a series name)" if _is_series_name(key_path)
-                 else f"`{_dotted(key_path)}`")
+    for meeting, found in public_texts(series):
+        text = found.text
+        # The path of a key (the format's only one: a series name) ends in the key itself:
+        # never repeat it in a warning.
+        where = (f"`{_dotted(found.path[:-1])}` (a series name)" if found.is_key
+                 else f"`{_dotted(found.path)}`")
         for kind, start in find_personal_data(text, names):
-            warn(meeting, key_path, text, start,
+            warn(meeting, found, start,
                  f"{kind} in {where}, which the public edition prints; remove it or move it "
                  "to `notes`")
         folded_text = fold(text) if internal else None
         for pattern, source in internal:
             for match in pattern.finditer(folded_text.text):
-                warn(meeting, key_path, text, folded_text.starts[match.start()],
+                warn(meeting, found, folded_text.starts[match.start()],
                      f"{where} repeats the words of a quote without `consent: public` "
                      f"({source}); the public edition prints [withheld] in their place")
     current = series.current
@@ -221,10 +233,6 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
                 "with another row, or add `role: officials` if the group are officers, staff "
                 "or councillors", "warning"))
     return sorted(warnings)
-
-
-def _is_series_name(key_path: tuple[Any, ...]) -> bool:
-    return len(key_path) == 4 and key_path[0] == "data" and key_path[2] == "series"
 
 
 def _dotted(key_path: tuple[Any, ...]) -> str:

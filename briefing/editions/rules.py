@@ -1,4 +1,8 @@
-"""Turn a meeting into one edition of it: what internal, councillor and public readers may see."""
+"""Turn a meeting into one edition of it: what internal, councillor and public readers may see.
+
+Which editions print a field, and which fields are text a reader may see, are declared on
+the models (meeting/models.py, meeting/fields.py); this module applies those declarations.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import BaseModel
 
 from briefing.editions.textfold import fold, folded
+from briefing.meeting.fields import Found, declaration, printed, rewrite, texts
 from briefing.meeting.models import Marking, MeetingFile, MeetingInfo, Quote
 
 if TYPE_CHECKING:
@@ -23,34 +28,26 @@ WITHHELD = "[withheld]"
 MIN_WORDS_TO_WITHHOLD = 3
 
 Model = TypeVar("Model", bound=BaseModel)
-# Keys holding paths to other files: they never print, and changing one would break the file.
-# Every other string (ids, names of data series, CSV headers and cells) may print, so every
-# other string goes through the withholder.
-_PATHS = {"follows", "csv"}
-# The one mapping whose keys are the file's own words (series names), not the format's keys.
-_DATA_MAPPING = "series"
 
 
 @dataclass(frozen=True)
 class Edition:
     name: str
-    all_quotes: bool
-    notes: bool
     marking: Marking | None  # None: the file's own marking
     title_suffix: str  # ends the PDF's title, so each edition's file names what it is
+    # Its archive copy attaches only the CSV files of the charts it prints (else all of them).
+    only_printed_data: bool = False
 
     def document_title(self, meeting_title: str) -> str:
         return f"{meeting_title} \u2013 {self.title_suffix}"
 
 
 RULES = {
-    "internal": Edition("internal", all_quotes=True, notes=True, marking=None,
-                        title_suffix="internal edition"),
-    "councillor": Edition("councillor", all_quotes=True, notes=False, marking=None,
-                          title_suffix="councillor edition"),
-    "public": Edition("public", all_quotes=False, notes=False,
+    "internal": Edition("internal", marking=None, title_suffix="internal edition"),
+    "councillor": Edition("councillor", marking=None, title_suffix="councillor edition"),
+    "public": Edition("public",
                       marking=Marking(classification="OFFICIAL", caveat="FOR PUBLIC RELEASE"),
-                      title_suffix="public release"),
+                      title_suffix="public release", only_printed_data=True),
 }
 
 
@@ -81,8 +78,9 @@ class Withholder:
     """Replaces the words of quotes an edition may not show wherever else they were written.
 
     `model` and `tree` are the one way an edition's text is made: every string in the
-    meeting (ids, names of data series, CSV headers and cells included) passes through
-    `text`, so a field added to the format later is covered without being listed here.
+    meeting that may reach a reader, by the role its field declares (ids, names of data
+    series, CSV headers and cells included; paths to other files not), passes through
+    `text`, so a field added to the models is covered without being listed here.
     """
 
     def __init__(self, quotes: Iterable[Quote] = ()) -> None:
@@ -102,53 +100,28 @@ class Withholder:
         """A copy of a pydantic model with every string in it withheld from."""
         if not self.patterns:
             return model
-        return type(model).model_validate(self.tree(model.model_dump()))
+        return type(model).model_validate(self.tree(model.model_dump(), type(model)))
 
-    def tree(self, value, key=None):
-        """A copy of plain data (a model dump, or a meeting file's parsed YAML) with every
-        string withheld from, the names of data series (mapping keys) included."""
-        if isinstance(value, str):
-            return value if key in _PATHS else self.text(value)
-        if isinstance(value, list):
-            return [self.tree(item, key) for item in value]
-        if isinstance(value, dict):
-            rename = self.text if key == _DATA_MAPPING else (lambda name: name)
-            return {rename(name) if isinstance(name, str) else name: self.tree(item, name)
-                    for name, item in value.items()}
-        return value
+    def tree(self, value, shape=MeetingFile):
+        """A copy of plain data (a model dump, or a meeting file's parsed YAML, described by
+        the model `shape`) with every string a reader may see withheld from, the names of
+        data series (mapping keys) included."""
+        return rewrite(value, shape,
+                       lambda text, role: self.text(text) if role.reaches_readers else text)
 
 
-def carries(edition: str, key_path: tuple, value: object) -> bool:
-    """Whether an edition carries this part of a meeting file (parsed YAML or model) at all:
-    the one rule for what the page prints, what the privacy check scans and what an archive
-    copy attaches."""
-    rules = RULES[edition]
-    if key_path == ("notes",):
-        return rules.notes
-    if len(key_path) == 2 and key_path[0] == "quotes" and not rules.all_quotes:
-        consent = value.get("consent") if isinstance(value, dict) else getattr(value, "consent", None)
-        return consent == "public"  # a quote without `consent` is internal
-    return True
+def carried_texts(data: object, edition: str, shape=MeetingFile) -> Iterator[Found]:
+    """Every text of a meeting file's parsed YAML (described by the model `shape`) that the
+    edition carries and a reader may see, the names of data series included (as the path of
+    their key): the one rule for what the privacy check scans. Paths to other files are left
+    out, as they never print."""
+    return (found for found in texts(data, shape, edition) if found.role.reaches_readers)
 
 
-def carried_strings(data: object, edition: str, key_path: tuple = ()
-                    ) -> Iterator[tuple[tuple, str]]:
-    """(key path, text) of every string in a meeting file's parsed YAML that the edition
-    carries, the names of data series included (as the path of their key); paths to other
-    files left out, as they never print."""
-    if not carries(edition, key_path, data):
-        return
-    if isinstance(data, str):
-        if not key_path or key_path[-1] not in _PATHS:
-            yield key_path, data
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from carried_strings(item, edition, (*key_path, index))
-    elif isinstance(data, dict):
-        for name, item in data.items():
-            if key_path and key_path[-1] == _DATA_MAPPING and isinstance(name, str):
-                yield (*key_path, name), name
-            yield from carried_strings(item, edition, (*key_path, name))
+def quote_printed(quote: Quote, edition: str, shape=MeetingFile) -> bool:
+    """Whether the edition prints this quote (by the declaration of `quotes` on the model)."""
+    editions = declaration(shape, "quotes").editions
+    return editions is None or editions.prints(edition, quote)
 
 
 def edition_of(content: MeetingFile, edition: str,
@@ -156,30 +129,24 @@ def edition_of(content: MeetingFile, edition: str,
     """A copy of the meeting holding only what this edition may print.
 
     `withheld` adds quotes from elsewhere (earlier meetings of a series) whose words the
-    edition may not print either; the meeting's own non-public quotes are always included.
+    edition may not print either; the meeting's own unprinted quotes are always included.
     """
-    copy = content.model_copy(update={
-        "quotes": [quote for index, quote in enumerate(content.quotes)
-                   if carries(edition, ("quotes", index), quote)],
-        "notes": content.notes if carries(edition, ("notes",), content.notes) else None,
-        "marking": RULES[edition].marking or content.marking,
-    })
+    copy = printed(content, type(content), edition).model_copy(update={
+        "marking": RULES[edition].marking or content.marking})
     return withholder_for(content, edition, withheld).model(copy)
 
 
 def withholder_for(content: MeetingFile, edition: str,
                    withheld: Iterable[Quote] = ()) -> Withholder:
-    """What this edition must withhold: nothing, or every quote without public consent."""
-    if RULES[edition].all_quotes:
-        return Withholder()
+    """What this edition must withhold: the words of every quote it does not print."""
     return Withholder([quote for quote in (*content.quotes, *withheld)
-                       if quote.consent != "public"])
+                       if not quote_printed(quote, edition, type(content))])
 
 
-def withhold_dataclass(item, withholder: Withholder, *names: str):
-    """A copy of a dataclass whose named pydantic fields went through the withholder."""
-    return dataclasses.replace(item, **{name: withholder.model(getattr(item, name))
-                                        for name in names})
+def edition_part(model: Model, edition: str, withholder: Withholder) -> Model:
+    """A part of a meeting (an action, an earlier meeting's details) as the edition prints
+    it: without the fields the edition does not print, withheld from."""
+    return withholder.model(printed(model, type(model), edition))
 
 
 @dataclass(frozen=True)
@@ -198,7 +165,8 @@ def edition_view(series: Series, edition: str) -> EditionView:
     content = edition_of(own.model_copy(update={"actions": list(series.actions)}), edition,
                          withheld)
     withholder = withholder_for(own, edition, withheld)
-    carried = tuple(withhold_dataclass(item, withholder, "action") for item in series.carried)
+    carried = tuple(dataclasses.replace(item, action=edition_part(item.action, edition, withholder))
+                    for item in series.carried)
     previous = series.previous
-    follows = withholder.model(previous.content.meeting) if previous else None
+    follows = edition_part(previous.content.meeting, edition, withholder) if previous else None
     return EditionView(content, carried, follows)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from briefing.errors import Diagnostic, InputError
 from briefing.files import FileRead, read_file
 from briefing.meeting.datafiles import Reader, resolve_data
+from briefing.meeting.fields import MARKDOWN, texts
 from briefing.meeting.models import _ISO_DATE, MeetingFile, _iso_text_to_date
 from briefing.meeting.yamlslips import value_hint
 from briefing.meeting.yamlsource import (
@@ -197,14 +198,14 @@ def _suggest(key: str, parent: KeyPath) -> str | None:
 def _check_markdown(content: MeetingFile, document: YamlDocument,
                     shown: str) -> list[Diagnostic]:
     """Markdown nested deeper than MAX_MARKDOWN_NESTING (e.g. emphasis inside emphasis, 500
-    deep) cannot be laid out: refuse it here, so `check` fails what `build` would."""
+    deep) cannot be laid out: refuse it here, so `check` fails what `build` would. Which
+    fields are Markdown is declared on the models."""
     from briefing.meeting.textformat import markdown_depth
 
-    texts = [(("summary",), content.summary), (("notes",), content.notes)]
-    texts += [(("themes", index, "summary"), theme.summary)
-              for index, theme in enumerate(content.themes)]
     problems = []
-    for loc, text in texts:
+    for loc, text, role, _ in texts(content, type(content)):
+        if role is not MARKDOWN:
+            continue
         depth = markdown_depth(text)
         if depth > MAX_MARKDOWN_NESTING:
             line, column = document.locate_value(loc)

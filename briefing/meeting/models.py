@@ -1,6 +1,9 @@
 """Turn the meeting-file format into pydantic models: the validator and the JSON Schema both come from here.
 
 Field names are the public contract in meeting-format.md: never rename or remove one.
+Each field declares what its text is (fields.py: prose, Markdown, verbatim, identifier,
+figure, file path) and, where not every edition prints it, which do; withholding, the
+privacy check, the font check and typesetting read those declarations.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from briefing.meeting.fields import (
+    FIGURE,
+    FILE_PATH,
+    IDENTIFIER,
+    MARKDOWN,
+    PROSE,
+    VERBATIM,
+    Editions,
+)
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The shape of a BCP 47 tag: a 2-3 letter language, then subtags of 2-8 letters or digits.
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
@@ -35,23 +48,30 @@ def _iso_text_to_date(value: object) -> object:
 
 
 IsoDate = Annotated[dt.date, Strict(), BeforeValidator(_iso_text_to_date),
-                    Field(json_schema_extra={"type": "string", "format": "date"})]
-Text = Annotated[str, Strict()]
+                    Field(json_schema_extra={"type": "string", "format": "date"}), FIGURE]
+# Text, by what it is: see fields.py for what each role means to the checks and the printing.
+Prose = Annotated[str, Strict(), PROSE]
+Markdown = Annotated[str, Strict(), MARKDOWN]
+Verbatim = Annotated[str, Strict(), VERBATIM]
+Identifier = Annotated[str, Strict(), IDENTIFIER]
+FilePath = Annotated[str, Strict(), FILE_PATH]
 # The largest figure a chart can draw: beyond a float's range (about 1.8e308) axis limits and
 # totals overflow. A thousand million million is more than any figure in a pack.
 MAX_CHART_VALUE = 10**15
 # People in one group at one meeting: a larger count is a slip of the keyboard.
 MAX_COUNT = 1_000_000
-Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
-Number = Annotated[float, Strict()]
-Flag = Annotated[bool, Strict()]
-Priority = Annotated[int, Strict(), Field(ge=1)]
-Category = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), Strict()]
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT), FIGURE]
+Number = Annotated[float, Strict(), FIGURE]
+Flag = Annotated[bool, Strict(), FIGURE]
+Priority = Annotated[int, Strict(), Field(ge=1), FIGURE]
+# A category's name: a whole number (a year, a ward number) is read as its text.
+Category = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+                     Strict(), PROSE]
 
-Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
-Status = Literal["open", "in-progress", "done", "dropped"]
-Consent = Literal["public", "internal"]
-AttendanceRole = Literal["residents", "officials"]
+Classification = Annotated[Literal["OFFICIAL", "OFFICIAL-SENSITIVE"], IDENTIFIER]
+Status = Annotated[Literal["open", "in-progress", "done", "dropped"], IDENTIFIER]
+Consent = Annotated[Literal["public", "internal"], IDENTIFIER]
+AttendanceRole = Annotated[Literal["residents", "officials"], IDENTIFIER]
 
 
 def _drawable_kind(value: object) -> str:
@@ -76,7 +96,7 @@ class _DrawableKinds:
         return {"enum": list(kind_names()), "type": "string"}
 
 
-ChartKind = Annotated[str, PlainValidator(_drawable_kind), _DrawableKinds()]
+ChartKind = Annotated[str, PlainValidator(_drawable_kind), _DrawableKinds(), IDENTIFIER]
 
 
 class _Strict(BaseModel):
@@ -85,16 +105,16 @@ class _Strict(BaseModel):
 
 class NextMeeting(_Strict):
     date: IsoDate
-    venue: Text | None = None
+    venue: Prose | None = None
 
 
 class Contact(_Strict):
     """Who to ask for the pack in another format; every part optional."""
 
-    name: Text | None = None
-    phone: Text | None = None
-    email: Text | None = None
-    address: Text | None = None
+    name: Prose | None = None
+    phone: Prose | None = None
+    email: Verbatim | None = None
+    address: Prose | None = None
 
     def __str__(self) -> str:
         return ", ".join(part for part in (self.name, self.phone, self.email, self.address)
@@ -114,31 +134,31 @@ _CONTACT_SCHEMA = {
                "properties": {key: {"type": "string"}
                               for key in ("name", "phone", "email", "address")}},
               {"type": "null"}]}
-ContactField = Annotated[Contact | None, BeforeValidator(_contact_from_text),
+ContactField = Annotated[Contact | None, PROSE, BeforeValidator(_contact_from_text),
                          WithJsonSchema(_CONTACT_SCHEMA)]
 
 
 class MeetingInfo(_Strict):
-    title: Text = Field(min_length=1)
-    short_title: Text | None = Field(
+    title: Prose = Field(min_length=1)
+    short_title: Prose | None = Field(
         None, min_length=1, description="A short form of the title for the running head at "
                                         "the top of each page (optional; default: the title, "
                                         "shortened at a word if it is too long).")
     date: IsoDate
-    venue: Text = Field(min_length=1)
-    area: Text | None = None
-    organiser: Text | None = None
-    programme: Text | None = None
-    series: Text | None = None
-    follows: Text | None = Field(
+    venue: Prose = Field(min_length=1)
+    area: Prose | None = None
+    organiser: Prose | None = None
+    programme: Prose | None = None
+    series: Identifier | None = None
+    follows: FilePath | None = Field(
         None, description="The previous meeting's file, relative to this one.")
     next: NextMeeting | None = None
     contact: ContactField = None
-    illustrative: Text | None = Field(
+    illustrative: Prose | None = Field(
         None, min_length=1,
         description="Set when the file is an example, not a record: says why (e.g. \"dates "
                     "and figures are not real\"); the cover then says so.")
-    language: Text = Field(
+    language: Identifier = Field(
         "en-GB", pattern=LANGUAGE_TAG,
         description="BCP 47 language tag of the pack, such as en-GB, cy or pa-Guru-IN "
                     "(optional; default en-GB).")
@@ -146,7 +166,7 @@ class MeetingInfo(_Strict):
 
 class Marking(_Strict):
     classification: Classification = "OFFICIAL"
-    caveat: Text | None = None
+    caveat: Prose | None = None
 
     @property
     def text(self) -> str:
@@ -158,7 +178,7 @@ _ILLUSTRATIVE = "true if this entry is made up for an example, not recorded; it 
 
 
 class AttendanceRow(_Strict):
-    group: Text = Field(min_length=1)
+    group: Prose = Field(min_length=1)
     count: Count
     role: AttendanceRole = Field(
         "residents",
@@ -169,52 +189,53 @@ class AttendanceRow(_Strict):
 
 
 class Theme(_Strict):
-    id: Text = Field(min_length=1)
-    title: Text = Field(min_length=1)
-    summary: Text | None = None
-    points: list[Text] = []
+    id: Identifier = Field(min_length=1)
+    title: Prose = Field(min_length=1)
+    summary: Markdown | None = None
+    points: list[Prose] = []
     priority: Priority | None = Field(
         None, description="Which themes the brief leads with: 1 first, then 2 and so on "
                           "(optional; themes without one follow, most quotes and actions first).")
 
 
 class Quote(_Strict):
-    text: Text = Field(min_length=1)
-    speaker: Text = "an attendee"
-    theme: Text | None = None
+    text: Prose = Field(min_length=1)
+    speaker: Prose = "an attendee"
+    theme: Identifier | None = None
     consent: Consent = "internal"
 
 
 class Action(_Strict):
-    id: Text = Field(min_length=1)
-    action: Text = Field(min_length=1)
-    owner: Text | None = None
+    id: Identifier = Field(min_length=1)
+    action: Prose = Field(min_length=1)
+    owner: Prose | None = None
     due: IsoDate | None = None
     status: Status = "open"
-    theme: Text | None = None
-    you_said: Text | None = None
-    update: Text | None = None
+    theme: Identifier | None = None
+    you_said: Prose | None = None
+    update: Prose | None = None
     illustrative: Flag = Field(False, description=_ILLUSTRATIVE)
 
 
 class DataSet(_Strict):
-    id: Text = Field(min_length=1)
-    title: Text = Field(min_length=1)
-    headline: Text | None = Field(
+    id: Identifier = Field(min_length=1)
+    title: Prose = Field(min_length=1)
+    headline: Prose | None = Field(
         None, description="The finding in words, printed as the figure's title above the chart "
                           "(e.g. \"Stops fell by a tenth from April to May\"); optional, "
                           "default: the title, which then reads as the figure's title.")
     kind: ChartKind = "bar"
-    unit: Text | None = None
+    unit: Prose | None = None
     categories: list[Category] = []
-    series: dict[str, list[Number | None]] = {}
-    csv: Text | None = Field(
+    # The keys are the series' names, printed in the chart's legend and table.
+    series: dict[Prose, list[Number | None]] = {}
+    csv: FilePath | None = Field(
         None, description="A CSV file next to the meeting file (in its folder or one under "
                           "it): a header row, the first column for categories and one column "
                           "per series; an empty cell is no data.")
-    source: Text | None = Field(
+    source: Prose | None = Field(
         None, description="Where the figures come from; a chart without a source is not printed.")
-    caveat: Text | None = None
+    caveat: Prose | None = None
     illustrative: Flag = Field(False, description=_ILLUSTRATIVE)
 
 
@@ -223,11 +244,13 @@ class MeetingFile(_Strict):
 
     meeting: MeetingInfo
     marking: Marking = Marking()
-    summary: Text | None = None
-    questions: list[Text] = []
+    summary: Markdown | None = None
+    questions: list[Prose] = []
     attendance: list[AttendanceRow] = []
     themes: list[Theme] = []
-    quotes: list[Quote] = []
+    # The public edition prints only the quotes given `consent: public`.
+    quotes: Annotated[list[Quote], Editions("internal", "councillor",
+                                            entry_if=("consent", "public"))] = []
     actions: list[Action] = []
     data: list[DataSet] = []
-    notes: Text | None = None
+    notes: Annotated[Markdown | None, Editions("internal")] = None

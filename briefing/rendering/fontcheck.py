@@ -4,23 +4,20 @@ The pack's fonts are part of the project (layouts/base/fonts, with a monochrome 
 as the last fallback, plus any `fonts/` folder of a layout), never the host's: pdf.py keeps
 fontconfig to them. A character none of them covers is printed as REPLACEMENT (the render
 swaps it in, see `printable_model`), so it is reported once per value, with the file, line
-and column of the first.
+and column of the first. Which values are drawn as written is declared on the models
+(meeting/fields.py): identifiers and file paths are neither checked nor replaced.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from briefing.errors import Diagnostic
 from briefing.files import OutsideFolder, read_file, why_unreadable
+from briefing.meeting.fields import rewrite, texts
 from briefing.meeting.loading import Meeting
 
-# Keys whose values never print (identifiers, file names, enumerations).
-_NOT_PRINTED = {"id", "theme", "follows", "csv", "consent", "status", "kind", "language",
-                "classification"}
 # Formatting characters that draw nothing: whitespace, joiners, variation selectors, marks
 # of direction; a font need not cover them.
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
@@ -48,21 +45,9 @@ def printable_model(model, covered: frozenset[int]):
     """A copy of a pydantic model whose printed text holds only characters the fonts cover
     (the model itself when it already does)."""
     data = model.model_dump()
-    fixed = _printable_data(data, covered)
+    fixed = rewrite(data, type(model), lambda text, role: printable_text(text, covered)
+                    if role.font_checked else text)
     return model if fixed == data else type(model).model_validate(fixed)
-
-
-def _printable_data(data: Any, covered: frozenset[int]) -> Any:
-    if isinstance(data, dict):
-        return {printable_text(key, covered) if isinstance(key, str) else key:
-                value if key in _NOT_PRINTED or key == "series" and isinstance(value, str)
-                else _printable_data(value, covered)
-                for key, value in data.items()}
-    if isinstance(data, list):
-        return [_printable_data(item, covered) for item in data]
-    if isinstance(data, str):
-        return printable_text(data, covered)
-    return data
 
 
 MAX_FONT_BYTES = 50 * 1024 * 1024
@@ -112,28 +97,15 @@ def _cmap(data: bytes) -> frozenset[int] | None:
         return None
 
 
-def _printed_text(data: Any, key_path: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in _NOT_PRINTED or key_path + (key,) == ("meeting", "series"):
-                continue
-            if isinstance(key, str):
-                yield key_path + (key,), key
-            yield from _printed_text(value, key_path + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _printed_text(value, key_path + (index,))
-    elif isinstance(data, str):
-        yield key_path, data
-
-
 def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diagnostic]:
     """A warning for each printed value holding characters no font covers: it lists them,
     at the line and column of the first."""
     lines: list[str] | None = None
     warnings: list[Diagnostic] = []
     reported: set[tuple[int, str]] = set()
-    for key_path, text in _printed_text(meeting.document.data):
+    for key_path, text, role, _ in texts(meeting.document.data, type(meeting.content)):
+        if not role.font_checked:
+            continue
         missing = [ch for ch in dict.fromkeys(text)
                    if ord(ch) not in covered and not draws_nothing(ch)]
         if not missing:

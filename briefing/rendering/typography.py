@@ -6,14 +6,10 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
+from briefing.meeting.fields import rewrite
 from briefing.meeting.models import MeetingFile
 
-# Keys whose values are identifiers, fixed words, Markdown (curled by the Markdown renderer,
-# which knows code from prose) or addresses: never curled here.
-_LEAVE_ALONE = {"id", "theme", "consent", "status", "classification", "kind", "language",
-                "follows", "series", "csv", "email", "summary", "notes"}
 _URL = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.-]*://|\bwww\.)\S+|\S+@\S+\.\w+")
 _OPENS_AFTER = set(" \t\n([{“‘—–-/\u00a0")
 
@@ -47,21 +43,12 @@ def _curl(piece: str, before: str) -> str:
 
 
 def typeset(content: MeetingFile) -> MeetingFile:
-    """A copy of the meeting with every plain-text value curled (Markdown is left to the
-    Markdown renderer; ids and fixed words are left as written)."""
-    return type(content).model_validate(_walk(content.model_dump(), None))
-
-
-def _walk(value: Any, key: str | None) -> Any:
-    if isinstance(value, str):
-        return value if key in _LEAVE_ALONE else curly(value)
-    if isinstance(value, list):
-        return [_walk(item, key) for item in value]
-    if isinstance(value, dict):
-        if key == "series":  # a data entry's series: their names print in charts and tables
-            return {curly(name): values for name, values in value.items()}
-        return {name: _walk(item, name) for name, item in value.items()}
-    return value
+    """A copy of the meeting with every plain-text value curled, series names included, by
+    the roles the models declare (Markdown is left to the Markdown renderer, which knows code
+    from prose; identifiers, addresses and file paths are left as written)."""
+    return type(content).model_validate(rewrite(
+        content.model_dump(), type(content),
+        lambda text, role: curly(text) if role.typeset else text))
 
 
 def day_date(value: dt.date | None) -> str:
