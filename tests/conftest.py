@@ -54,13 +54,59 @@ def pdf_pages(path: Path) -> list[str]:
     return [normalise(page.extract_text() or "") for page in PdfReader(path).pages]
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line in a fresh process."""
+def run_cli(*args: str, cwd: Path, env: dict | None = None,
+            fresh: bool = False) -> subprocess.CompletedProcess:
+    """Run the real command line: in a fresh process, except `check` and `--help`, which run
+    the same `main` in this process (a process adds only its start-up to what they prove;
+    `fresh=True` forces one, and each command keeps at least one test that way)."""
     # A fixed "pack made" date, so two builds either side of midnight still match byte for byte.
     fixed = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1760000000")}
+    if not fresh and env is None and args and (args[0] == "check" or "--help" in args):
+        return run_in_process(*args, cwd=cwd, env=fixed)
     return subprocess.run([sys.executable, "-m", "briefing", *args], cwd=cwd,
                           capture_output=True, text=True,
                           env={**os.environ, **fixed, **(env or {})}, timeout=300)
+
+
+def run_in_process(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    """`briefing *args` through the CLI's own `main`, in this process: the same arguments,
+    working folder, environment, exit code, stdout and stderr as a fresh process gives."""
+    import contextlib
+    import io
+    import logging
+
+    from briefing.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    saved_logging = root.handlers[:], root.level, {
+        name: logging.getLogger(name).level
+        for name in ("briefing", "weasyprint", "weasyprint.progress", "fontTools",
+                     "matplotlib", "PIL")}
+    saved_env = {name: os.environ.get(name) for name in env}
+    here = os.getcwd()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main.main(args=list(args), prog_name="briefing")
+                code = 0
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    finally:
+        os.chdir(here)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        root.handlers[:], level, levels = saved_logging
+        root.setLevel(level)
+        for name, value in levels.items():
+            logging.getLogger(name).setLevel(value)
+    return subprocess.CompletedProcess(["briefing", *args], code, out.getvalue(),
+                                       err.getvalue())
 
 
 def write_meeting(folder: Path, name: str, document: dict | str) -> Path:
@@ -101,13 +147,35 @@ def sample_workspace(workspace: Path) -> Path:
     return with_sample(workspace)
 
 
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """A folder made by make(folder) once per test session, even when pytest-xdist runs the
+    session in several processes: the first to ask makes it (the others wait on a file lock)
+    and all read the same files. Tests must not change what is in it."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker's folder sits in the session's
+        base = base.parent
+    folder, done = base / f"shared-{name}", base / f"shared-{name}.done"
+    with open(base / f"shared-{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a maker that failed part-way
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sample_pack(tmp_path_factory) -> Path:
     """The sample meeting's internal pack, built once per test session by the real CLI."""
-    root = with_sample(tmp_path_factory.mktemp("sample"))
-    result = run_cli("build", cwd=root)
-    assert result.returncode == 0, result.stderr
-    return root / "output" / SAMPLE.stem / "pack-internal.pdf"
+    def make(root: Path) -> None:
+        result = run_cli("build", cwd=with_sample(root))
+        assert result.returncode == 0, result.stderr
+
+    return made_once(tmp_path_factory, "sample", make) / "output" / SAMPLE.stem / \
+        "pack-internal.pdf"
 
 
 def wait_for(condition, what: str, process: subprocess.Popen, log: Path, seconds: float = 120):

@@ -251,11 +251,17 @@ def test_a_second_build_waits_for_the_lock(fleet):
         fcntl.flock(lock, fcntl.LOCK_EX)
         waiting = subprocess.Popen([sys.executable, "-m", "briefing", "build"], cwd=root,
                                    stderr=subprocess.PIPE, text=True)
-        time.sleep(2)
-        assert waiting.poll() is None, "the build did not wait for the lock"
+        # On an event, not a time: the build says it is waiting, and is then blocked on the
+        # lock we hold, so it cannot have finished.
+        said = []
+        for line in waiting.stderr:  # ends at the message, or when the build ends without it
+            said.append(line)
+            if "another briefing build is writing" in line:
+                break
+        assert waiting.poll() is None, "the build did not wait for the lock: " + "".join(said)
         fcntl.flock(lock, fcntl.LOCK_UN)
-    assert waiting.wait(timeout=60) == 0
-    stderr = waiting.stderr.read()
+    stderr = "".join(said) + waiting.stderr.read()
+    assert waiting.wait(timeout=60) == 0, stderr
     assert "another briefing build is writing" in stderr
     assert "0 built, 20 up to date" in stderr
 

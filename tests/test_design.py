@@ -3,8 +3,10 @@ dates, running head, the illustrative flash, text inside the trim box, and the l
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -145,11 +147,23 @@ def test_curly_quotes_and_dates_in_words(design):
 
 
 def _words(path: Path):
+    """(page number, page size, its words) for each page: read once per PDF per session, as
+    several tests walk every page of every PDF and the PDFs are never changed."""
+    yield from _read_words(path)
+
+
+@functools.cache
+def _read_words(path: Path) -> tuple:
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            yield number, page, page.extract_words()
+        return tuple((number, _Size(page.width, page.height), page.extract_words())
+                     for number, page in enumerate(pdf.pages, start=1))
+
+
+class _Size(NamedTuple):
+    width: float
+    height: float
 
 
 def test_running_head_is_one_line_and_footer_shares_a_baseline(design):

@@ -159,7 +159,7 @@ def test_json_format_is_machine_readable():
 
 
 def test_sample_meeting_checks_clean():
-    result = run_cli("check", str(SAMPLE), cwd=REPO)
+    result = run_cli("check", str(SAMPLE), cwd=REPO, fresh=True)  # `check` in its own process
     assert result.returncode == 0, result.stderr
     assert "0 errors, 0 warnings" in result.stderr
 
