@@ -70,10 +70,10 @@ def billion_laughs() -> str:
 
 def test_alias_expansion_is_bounded_in_time_and_memory(tmp_path):
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU: a busy machine does not count
     try:
         error = load_error(tmp_path, billion_laughs())
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -90,9 +90,9 @@ def test_alias_expansion_is_bounded_in_time_and_memory(tmp_path):
 ])
 def test_deep_nesting_gives_a_located_error_quickly(tmp_path, nested, line, column):
     """Deeper than MAX_DEPTH stops at once: never Python's recursion limit inside PyYAML."""
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time, so other work on the machine does not count
     error = load_error(tmp_path, HEAD + nested + "\n")
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     [diagnostic] = error.diagnostics
     assert f"nested too deeply (the limit is {MAX_DEPTH} levels)" in diagnostic.message
     assert diagnostic.line == line
