@@ -1,4 +1,4 @@
-"""Render PDFs under a time and memory limit: in worker processes, or in this one; Ctrl-C stops them all.
+"""Render PDFs under time and memory limits, in workers or in this process; Ctrl-C stops them all.
 
 With -j 2 or more, renders run in workers: a worker that runs out of time is stopped, and
 one that dies (killed by the system for memory, say) fails only the output it was rendering;
@@ -417,10 +417,10 @@ def _limited(config: Config) -> Iterator[None]:
     global _armed
     previous = resource.getrlimit(resource.RLIMIT_AS)
     handler = signal.signal(signal.SIGALRM, _out_of_time)
-    limit_memory(config.memory_mb)
-    _armed = True
-    signal.setitimer(signal.ITIMER_REAL, config.timeout)
     try:
+        limit_memory(config.memory_mb)
+        _armed = True
+        signal.setitimer(signal.ITIMER_REAL, config.timeout)
         yield
     finally:
         _armed = False
