@@ -1,6 +1,5 @@
 """Imported once by the worker fork server: ignores Ctrl-C and loads the heavy stages, so every
-worker forks deaf to Ctrl-C (the parent handles it), with WeasyPrint already imported and the
-shipped fonts' character maps already read.
+worker forks deaf to Ctrl-C (the parent handles it) and with WeasyPrint already imported.
 
 The fork server imports this module by name and would die on any error but ImportError, so
 nothing here may raise: a renderer that cannot load (Pango missing, say) fails in each render
@@ -26,10 +25,5 @@ try:
     import weasyprint  # noqa: F401
 
     from briefing.rendering import charts, renderer  # noqa: F401
-    from briefing.rendering.fontcheck import covered_characters, font_files
-    from briefing.rendering.layouts import BUILTIN_LAYOUTS
-
-    # The shipped fonts' character maps, read once here rather than in every worker.
-    covered_characters(font_files([BUILTIN_LAYOUTS]))
 except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
