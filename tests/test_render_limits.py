@@ -1,5 +1,6 @@
-"""Each render runs under a time limit in a worker process: one that runs out of time or whose
-worker is killed fails alone, a new worker takes over and the rest of the batch is built."""
+"""Each render runs under a time and a memory limit, in a worker process (-j 2 or more) or in the
+build's own process (one output, or -j 1): one that runs out of time, or whose worker is
+killed, fails alone and the rest of the batch is built."""
 
 from __future__ import annotations
 
@@ -41,10 +42,12 @@ def small_packs(root: Path) -> list[str]:
     return sorted(path.parent.name for path in root.glob("output/*/pack-internal.pdf"))
 
 
-def test_a_render_over_the_time_limit_fails_alone_and_the_rest_build(batch):
+@pytest.mark.parametrize(("jobs", "where"), [("1", "in this process"), ("2", "in worker")])
+def test_a_render_over_the_time_limit_fails_alone_and_the_rest_build(batch, jobs, where):
     (batch / "briefing.toml").write_text("timeout = 600\n")  # the flag overrides the file
-    result = run_cli("build", "-j", "1", "--timeout", "5", cwd=batch)
+    result = run_cli("build", "-j", jobs, "--timeout", "5", "-v", cwd=batch)
     assert result.returncode == 1, result.stderr
+    assert f"rendering output/a-heavy/pack-internal.pdf {where}" in result.stderr
     assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
             "limit of 5 s, so it was stopped; raise it with --timeout") in result.stderr
     assert "3 built, 0 up to date, 1 failed" in result.stderr
@@ -73,6 +76,19 @@ def test_a_worker_killed_mid_render_fails_only_its_output(batch):
     assert "Traceback" not in stderr
 
 
+def test_one_output_renders_in_the_build_process_under_the_time_limit(workspace):
+    """No worker is started for a single output, and its time limit still holds."""
+    write_meeting(workspace / "inputs", "a-heavy.yaml", heavy_meeting())
+    result = run_cli("build", "--timeout", "3", "-v", cwd=workspace)
+    assert result.returncode == 1, result.stderr
+    assert "rendering output/a-heavy/pack-internal.pdf in this process" in result.stderr
+    assert "starting 1 render worker" not in result.stderr
+    assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
+            "limit of 3 s, so it was stopped") in result.stderr
+    assert "0 built, 0 up to date, 1 failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_timeout_and_memory_settings_are_checked_with_their_line(workspace):
     (workspace / "briefing.toml").write_text("jobs = 2\ntimeout = 0\nmemory_mb = 100\n")
     result = run_cli("build", cwd=workspace)
@@ -85,9 +101,50 @@ def test_timeout_and_memory_settings_are_checked_with_their_line(workspace):
 def test_a_worker_cannot_allocate_past_its_memory_limit():
     """What each worker does first: past the limit an allocation fails (and the render with
     it, as `rendering it needed more than the memory limit`) instead of the machine swapping."""
-    code = ("from briefing.batch.workers import _limit_memory\n_limit_memory(512)\n"
+    code = ("from briefing.batch.workers import limit_memory\nlimit_memory(512)\n"
             "try:\n    bytearray(600 * 1024 * 1024)\nexcept MemoryError:\n    print('refused')\n"
             "else:\n    print('allocated')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.stdout.strip() == "refused", result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the limit is Linux's RLIMIT_AS")
+def test_a_render_in_the_build_process_cannot_allocate_past_the_limit_which_is_then_lifted():
+    """Rendering in the build's own process, the memory limit holds for the render's length
+    (an allocation past it fails) and is lifted afterwards, as is the alarm."""
+    code = ("import signal\nfrom briefing.config import Config\n"
+            "from briefing.batch.workers import _limited\n"
+            "from pathlib import Path\n"
+            "config = Config(workspace=Path('.'), inputs=Path('.'), output=Path('.'), "
+            "layouts=Path('.'), memory_mb=512)\n"
+            "with _limited(config):\n"
+            "    try:\n        bytearray(600 * 1024 * 1024)\n"
+            "    except MemoryError:\n        print('refused')\n"
+            "bytearray(600 * 1024 * 1024)\nprint('lifted')\n"
+            "print(signal.getitimer(signal.ITIMER_REAL)[0] == 0)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.split() == ["refused", "lifted", "True"], result.stderr
+
+
+def test_a_pack_rendered_in_the_build_process_is_byte_identical_to_a_workers(tmp_path):
+    """One output renders here, its charts drawn by the chart process meanwhile; with two
+    outputs and -j 2 each renders in a worker. The same meeting comes out the same bytes."""
+    sample = Path(__file__).resolve().parent.parent / "inputs" / "2025-battersea-lrap.yaml"
+    pdfs = []
+    for name, others, jobs in (("here", 0, "1"), ("workers", 1, "2")):
+        root = tmp_path / name
+        (root / "inputs").mkdir(parents=True)
+        (root / "inputs" / sample.name).write_bytes(sample.read_bytes())
+        if others:
+            write_meeting(root / "inputs", "other.yaml", HEAD.format(title="Other"))
+        result = run_cli("build", "-j", jobs, "-v", cwd=root)
+        assert result.returncode == 0, result.stderr
+        if others:
+            assert "in worker" in result.stderr
+        else:
+            assert "in this process" in result.stderr
+            assert "charts drawn by the chart process" in result.stderr
+        pdfs.append((root / "output" / sample.stem / "pack-internal.pdf").read_bytes())
+    assert pdfs[0] == pdfs[1]

@@ -25,7 +25,7 @@ from briefing.batch.freshness import (
 )
 from briefing.batch.reading import LOCK_NAME, find_meetings, output_name_problems, read_meetings, shown
 from briefing.batch.signing import signing_key
-from briefing.batch.workers import WorkerPool
+from briefing.batch.workers import InProcess, WorkerPool, renders_here
 from briefing.config import Config
 from briefing.errors import BriefingError, Diagnostic, InputError
 from briefing.files import is_inside, root_for, write_atomically
@@ -129,7 +129,7 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
     return report
 
 
-def _read_and_render(config: Config, jobs: list[Job], pool: WorkerPool | None,
+def _read_and_render(config: Config, jobs: list[Job], pool: Renderers | None,
                      report: BuildReport, progress: Progress | None,
                      inputs_of: InputsOf) -> None:
     hasher = FileHasher()
@@ -222,14 +222,15 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
 
 def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
                 report: BuildReport, hasher: FileHasher, progress: Progress | None,
-                pool: WorkerPool | None) -> None:
+                pool: Renderers | None) -> None:
     if not todo:
         return
+    # Every render runs under the time and memory limits: here for one output or -j 1, else
+    # in worker processes. Started before the progress bar's thread (see chartprocess.py).
+    own_pool = _renderers(config, len(todo)) if pool is None else None
+    pool = pool or own_pool
     if progress is not None:
         progress.begin(len(todo))
-    # Every render runs in a worker process (with -j 1, one), under the time and memory limits.
-    own_pool = WorkerPool(config, min(config.jobs, len(todo))) if pool is None else None
-    pool = pool or own_pool
     try:
         _write_results(config, _render_in_pool(config, pool, todo), report, hasher, progress,
                        {job: meeting for job, meeting, _current in todo})
@@ -323,7 +324,7 @@ def longest_part(series: Series) -> str | None:
 Result = tuple[Job, Fingerprint, "bytes | str", float]
 
 
-def _render_in_pool(config: Config, pool: WorkerPool, todo) -> Iterator[Result]:
+def _render_in_pool(config: Config, pool: Renderers, todo) -> Iterator[Result]:
     jobs = {job: (job, current) for job, _meeting, current in todo}
     tasks = [(job, shown(job.output, config), meeting, job.layout, job.edition)
              for job, meeting, _current in todo]
@@ -331,14 +332,25 @@ def _render_in_pool(config: Config, pool: WorkerPool, todo) -> Iterator[Result]:
         yield *jobs[job], outcome, seconds
 
 
-def _start_pool_early(config: Config, jobs: list[Job]) -> WorkerPool | None:
-    """Start the -j workers before the meetings are read, so that their start-up overlaps
-    the reading: only for --force or an output folder with nothing built yet (a fresh
-    clone in CI), where PDFs will surely be made. Otherwise they start once the stale
-    outputs are known, and only if there are some."""
+Renderers = WorkerPool | InProcess
+
+
+def _renderers(config: Config, outputs: int) -> Renderers:
+    """Render here for one output or -j 1 (where this process can hold itself to the
+    limits), else in as many workers as -j allows and there are outputs."""
+    if renders_here(config, outputs):
+        return InProcess(config)
+    return WorkerPool(config, min(config.jobs, outputs))
+
+
+def _start_pool_early(config: Config, jobs: list[Job]) -> Renderers | None:
+    """Start the -j workers (or, rendering here, the chart process) before the meetings are
+    read, so that their start-up overlaps the reading: only for --force or an output folder
+    with nothing built yet (a fresh clone in CI), where PDFs will surely be made. Otherwise
+    they start once the stale outputs are known, and only if there are some."""
     if not config.force and any(record_path(job.output).exists() for job in jobs):
         return None
-    return WorkerPool(config, min(config.jobs, len(jobs)))
+    return _renderers(config, len(jobs))
 
 
 @contextmanager

@@ -1,8 +1,12 @@
-"""Render PDFs in worker processes, each under a time and memory limit; Ctrl-C stops them all.
+"""Render PDFs under time and memory limits, in workers or in this process; Ctrl-C stops them all.
 
-Every render runs in a worker (with -j 1 there is one): a worker that runs out of time is
-stopped, and one that dies (killed by the system for memory, say) fails only the output it
-was rendering; a new worker takes its place and the rest of the batch is built.
+With -j 2 or more, renders run in workers: a worker that runs out of time is stopped, and
+one that dies (killed by the system for memory, say) fails only the output it was rendering;
+a new worker takes its place and the rest of the batch is built. With one output to render
+or -j 1, where this process can enforce both limits itself (Linux, main thread), it renders
+them here (InProcess): an alarm stops a render past its time, and an address-space limit
+set for the render's length makes one that needs too much memory fail alone. That saves
+starting a worker, and the charts are drawn meanwhile in a second process (chartprocess.py).
 
 On Linux the workers fork from a server that has already imported WeasyPrint and matplotlib
 (`briefing.preload`), so each starts in milliseconds rather than after a second of imports.
@@ -43,13 +47,14 @@ def render_or_error(renderer: Renderer, series: Series, layout: str, edition: st
     except BriefingError as error:
         return str(error)
     except MemoryError:
-        return (f"rendering it needed more than the memory limit of "
+        return (f"{_NEEDED_MORE} of "
                 f"{renderer.config.memory_mb:,} MB, so it was stopped; {_RAISE_MEMORY}")
     except Exception as error:  # a bug: report it against this output, keep building
         log.debug("rendering %s failed", name, exc_info=True)
         return f"internal error: {type(error).__name__}: {error} (run with -v for details)"
 
 
+_NEEDED_MORE = "rendering it needed more than the memory limit"
 _OUT_OF_MEMORY = 3  # a worker's exit code when it ran out of memory between renders
 _RAISE_MEMORY = "raise `memory_mb` in briefing.toml if this pack really needs more"
 _RAISE_TIME = "raise it with --timeout or `timeout` in briefing.toml if this pack really is that large"
@@ -275,7 +280,7 @@ def _worker_main(connection, config: Config, level: int) -> None:
     """A worker: set up a renderer, say so, then render what the parent sends until it closes
     the pipe. Its memory is limited first, so a render that needs too much fails alone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _limit_memory(config.memory_mb)
+    limit_memory(config.memory_mb)
     renderer = _start_worker(config, level)
     try:
         connection.send(("ready", os.getpid()))
@@ -290,7 +295,7 @@ def _worker_main(connection, config: Config, level: int) -> None:
         os._exit(_OUT_OF_MEMORY)
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_memory(megabytes: int) -> None:
     """Cap this process's address space: past it, allocations fail (MemoryError)."""
     try:
         import resource
@@ -318,3 +323,107 @@ def _start_worker(config: Config, level: int) -> Renderer:
     except Exception:  # e.g. Pango missing: each render will then say so, as a failure
         log.debug("warming up a worker failed", exc_info=True)
     return renderer
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm in a render past its time limit: a BaseException, so that no
+    `except Exception` on the way (WeasyPrint has many) can swallow it."""
+
+
+_armed = False  # whether the alarm may still stop the render (not once it is over)
+
+
+def _out_of_time(_signum, _frame) -> None:
+    if _armed:
+        raise _OutOfTime
+
+
+def renders_here(config: Config, outputs: int) -> bool:
+    """Whether renders can run in this process: one output or -j 1, in the main thread of a
+    process whose alarm signal is free, on a system where the memory limit can be set."""
+    if outputs != 1 and config.jobs != 1:
+        return False
+    if (not hasattr(signal, "setitimer") or sys.platform != "linux"
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+        return False
+    try:
+        import resource
+    except ImportError:
+        return False
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    # A limit someone else set, or a process already near the limit: use workers instead.
+    return soft == resource.RLIM_INFINITY and _address_space() < config.memory_mb * 1024 * 1024 // 2
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 1 << 62
+
+
+class InProcess:
+    """Renders in this process, one at a time, each under the time and memory limits; the
+    same interface as WorkerPool. Its chart process (if it could fork one) starts at once."""
+
+    def __init__(self, config: Config) -> None:
+        from briefing.rendering.chartprocess import ChartProcess
+
+        self.config = config
+        self.chart_process = ChartProcess.start(config)
+        self.renderer: Renderer | None = None
+
+    def render(self, tasks: list[Task]) -> Iterator[Outcome]:
+        """Each task's outcome, in order."""
+        for key, name, series, layout, edition in tasks:
+            if self.renderer is None:
+                self.renderer = Renderer(self.config, self.chart_process)
+            log.debug("rendering %s in this process", name)
+            started = time.perf_counter()
+            try:
+                with _limited(self.config):
+                    outcome = render_or_error(self.renderer, series, layout, edition, name)
+            except _OutOfTime:
+                outcome = (f"rendering it took longer than the time limit of "
+                           f"{_seconds(self.config.timeout)}, so it was stopped; {_RAISE_TIME}")
+                self._start_afresh()
+            if isinstance(outcome, str) and outcome.startswith(_NEEDED_MORE):
+                self._start_afresh()
+            yield key, outcome, time.perf_counter() - started
+
+    def _start_afresh(self) -> None:
+        """After a stopped render: a new renderer, and no chart process (it may be busy)."""
+        self.renderer = None
+        if self.chart_process is not None:
+            self.chart_process.stop()
+            self.chart_process = None
+
+    def stop(self) -> None:
+        if self.chart_process is not None:
+            self.chart_process.stop()
+            self.chart_process = None
+
+
+@contextmanager
+def _limited(config: Config) -> Iterator[None]:
+    """Hold this process to the time limit (an alarm) and the memory limit (its address
+    space) for the length of one render, then lift both."""
+    import resource
+
+    global _armed
+    previous = resource.getrlimit(resource.RLIMIT_AS)
+    handler = signal.signal(signal.SIGALRM, _out_of_time)
+    try:
+        limit_memory(config.memory_mb)
+        _armed = True
+        signal.setitimer(signal.ITIMER_REAL, config.timeout)
+        yield
+    finally:
+        _armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        resource.setrlimit(resource.RLIMIT_AS, previous)
+        signal.signal(signal.SIGALRM, handler)

@@ -14,12 +14,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefing.batch.signing import signing_key
 from briefing.config import Config
 from briefing.errors import Diagnostic
 from briefing.files import write_atomically
 from briefing.meeting.series import Series
+
+if TYPE_CHECKING:
+    from briefing.rendering.chartprocess import ChartProcess
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +115,7 @@ def origin_in_file(series: Series, origin: str | None):
 class Renderer:
     """Holds what is costly to set up (Jinja environment, fonts) across the PDFs of a process."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, chart_process: ChartProcess | None = None) -> None:
         from briefing.rendering.charts import ChartCache
         from briefing.rendering.templating import make_environment
 
@@ -122,6 +126,7 @@ class Renderer:
         self.charts = ChartCache(config.chart_cache, write=write_atomically,
                                  key=signing_key(config.workspace))
         self._covered: frozenset[int] | None = None  # characters the layouts' fonts draw
+        self.chart_process = chart_process  # draws the charts while WeasyPrint loads, if any
 
     def warm_up(self) -> None:
         """Load WeasyPrint and make its font configuration now, before the first PDF is asked
@@ -141,7 +146,6 @@ class Renderer:
     def _render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
         from briefing.editions.archive import archive_sources
         from briefing.editions.rules import edition_view
-        from briefing.rendering.charts import charts_for, series_charts
         from briefing.rendering.illustrative import mark_charts
         from briefing.rendering.layoutcheck import check_document
         from briefing.rendering.pdf import html_to_pdf
@@ -152,11 +156,9 @@ class Renderer:
         view = self.printable(edition_view(series, edition))
         content = typeset(view.content)
         size = self.config.layout(layout).chart_size(self.config.paper)
-        charts = charts_for(content, self.font_path, self.charts, size=size)
-        if len(series.meetings) > 1:
-            charts += series_charts(series_trend_rows(series), self.font_path, self.charts,
-                                    size=size)
-        charts = mark_charts(charts, content, [m.content for m in series.meetings[:-1]])
+        trend = series_trend_rows(series) if len(series.meetings) > 1 else None
+        charts = mark_charts(self._charts(content, trend, size), content,
+                             [m.content for m in series.meetings[:-1]])
         html = render_html(self.environment, layout, content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows,
@@ -178,6 +180,25 @@ class Renderer:
 
             pdf = print_shop_boxes(pdf)
         return RenderedPDF(pdf, layout_warnings(series, layout, edition, findings))
+
+    def _charts(self, content, trend, size) -> list:
+        """The render's charts: from the chart process, if there is one (WeasyPrint loads
+        here meanwhile), else drawn here."""
+        from briefing.rendering.chartprocess import draw_charts
+
+        helper = self.chart_process
+        if helper is not None and helper.send((content, trend, self.font_path, size)):
+            self.warm_up()
+            charts = helper.receive()
+            if charts is not None:
+                log.debug("%d charts drawn by the chart process (pid %s)", len(charts),
+                          helper.process.pid)
+                return charts
+            log.debug("the chart process could not draw the charts; drawing them here")
+        if helper is not None:
+            helper.stop()
+            self.chart_process = None
+        return draw_charts(content, trend, self.font_path, self.charts, size)
 
     def _page_facts(self, series: Series, content, edition: str,
                     sizes: tuple[float, float]) -> dict:
