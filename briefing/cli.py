@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from briefing import __version__
+from briefing.config import SETTINGS
 from briefing.errors import BriefingError, Diagnostic, InputError
 
 log = logging.getLogger("briefing")
@@ -133,8 +134,6 @@ def _verbose(what: str = "what is built and why"):  # noqa: ANN201 - a click dec
 def _settings(*names: str, verb: str = "build"):  # noqa: ANN201 - a click decorator
     """The flags of these settings, made from their one declaration in config.py; the
     command receives the values as `settings`, ready for load_config (unset flags: None)."""
-    from briefing.config import SETTINGS
-
     def decorate(command):  # noqa: ANN001, ANN202
         @functools.wraps(command)
         def with_settings(**values):  # noqa: ANN003, ANN202
@@ -181,8 +180,7 @@ def _parsed(setting):  # noqa: ANN001, ANN202
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@_settings("output", "build", "editions", "paper", "print_shop", "archive", "validate",
-           "strict", "force", "jobs", "shard", "timeout")
+@_settings(*(name for name, setting in SETTINGS.items() if setting.flags))  # every one
 @_workspace("Relative FILES and -o are taken relative to it.")
 @_verbose()
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
