@@ -173,10 +173,12 @@ def test_a_workspace_layout_that_replaces_a_built_in_one_is_reported_once(layout
 def test_each_refused_url_is_warned_once(workspace):
     write_meeting(workspace / "inputs", "m.yaml", minimal_meeting())
     write_layout(workspace, "mine", '<img src="https://example.com/x.png" alt="x">'
-                                    '<img src="file:///etc/passwd" alt="y">')
+                                    '<img src="file:///etc/passwd" alt="y">'
+                                    '<link rel="stylesheet" href="https://example.com/s.css">')
     result = run_cli("build", "-l", "mine", "-j", "1", cwd=workspace)
     assert result.returncode == 0, result.stderr
-    for url in ("https://example.com/x.png", "file:///etc/passwd"):
+    assert "error:" not in result.stderr, result.stderr  # WeasyPrint's own word on each
+    for url in ("https://example.com/x.png", "file:///etc/passwd", "https://example.com/s.css"):
         assert result.stderr.count(url) == 1, result.stderr
         assert (f"warning: refused to fetch {url}: only layout files and data: URLs are "
                 "allowed") in result.stderr
