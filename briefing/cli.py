@@ -6,6 +6,7 @@ never load matplotlib or WeasyPrint.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import click
 
 from briefing import __version__
+from briefing.config import SETTINGS
 from briefing.errors import BriefingError, Diagnostic, InputError
 
 log = logging.getLogger("briefing")
@@ -129,54 +131,60 @@ def _verbose(what: str = "what is built and why"):  # noqa: ANN201 - a click dec
                              "output.")
 
 
-def _editions(verb: str):  # noqa: ANN201 - a click decorator
-    return click.option("-e", "--edition", "editions", multiple=True,
-                        type=click.Choice(["internal", "councillor", "public"], case_sensitive=False),
-                        help=f"Edition to {verb} (repeatable).")
+def _settings(*names: str, verb: str = "build"):  # noqa: ANN201 - a click decorator
+    """The flags of these settings, made from their one declaration in config.py; the
+    command receives the values as `settings`, ready for load_config (unset flags: None)."""
+    def decorate(command):  # noqa: ANN001, ANN202
+        @functools.wraps(command)
+        def with_settings(**values):  # noqa: ANN003, ANN202
+            return command(settings={name: values.pop(name) for name in names}, **values)
+
+        for name in reversed(names):
+            with_settings = _setting_option(SETTINGS[name], verb)(with_settings)
+        return with_settings
+
+    return decorate
 
 
-_paper = click.option("--paper", type=click.Choice(["A4", "A5", "letter"], case_sensitive=False),
-                      help="Paper size.")
+def _setting_option(setting, verb: str):  # noqa: ANN001, ANN202 - a click decorator
+    notes = ["repeatable"] * setting.repeatable + (
+        [f"default: `{setting.name}` in briefing.toml, else {setting.default_words()}"]
+        if setting.in_file else [])
+    text = setting.help.format(verb=verb) + (f" ({'; '.join(notes)})" if notes else "") + "."
+    how = {"help": text, "metavar": setting.metavar, "multiple": setting.repeatable}
+    if setting.kind is bool:
+        how.update(is_flag=True, default=None)
+    elif setting.parse is not None:
+        how["callback"] = _parsed(setting)
+    elif setting.choices:
+        how["type"] = click.Choice(setting.choices, case_sensitive=False)
+    elif setting.kind is int:
+        how["type"] = click.IntRange(min=setting.at_least or 1, max=setting.at_most)
+    elif setting.kind is float:
+        how["type"] = click.FloatRange(min=setting.at_least or 0, min_open=True,
+                                       max=setting.at_most)
+    elif setting.kind is Path:
+        how["type"] = click.Path(file_okay=False, path_type=Path)
+    return click.option(*setting.flags, setting.name, **how)
 
 
-_strict = click.option("--strict", is_flag=True, default=None,
-                       help="Treat warnings as failures (for CI).")
-
-
-_jobs = click.option("-j", "--jobs", type=click.IntRange(min=1),
-                     help="Worker processes (default: `jobs` in briefing.toml, else one per core).")
+def _parsed(setting):  # noqa: ANN001, ANN202
+    """A flag's text checked as it is read: a wrong value is a usage error (exit 2)."""
+    def callback(ctx, param, text):  # noqa: ANN001, ANN202 - click's callback
+        try:
+            return setting.parse(text)
+        except BriefingError as error:
+            raise click.BadParameter(str(error).removeprefix(f"{param.opts[-1]} ")) from None
+    return callback
 
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the PDFs (default: output/).")
-@click.option("-l", "--layout", "layouts", multiple=True,
-              help="Layout to build, e.g. pack, brief, large-print (repeatable).")
-@_editions("build")
-@_paper
-@click.option("--print-shop", is_flag=True, default=None,
-              help="Add 3 mm bleed and crop marks for a professional printer.")
-@click.option("--archive", is_flag=True, default=None,
-              help="Make PDF/A-3b (still tagged) with the meeting file attached, as "
-                   "<layout>-<edition>-archive.pdf.")
-@click.option("--validate", is_flag=True, default=None,
-              help="Check each PDF with the page-validation validator; fail on any failure.")
-@_strict
-@click.option("-f", "--force", is_flag=True, default=None,
-              help="Rebuild even outputs whose inputs have not changed.")
-@_jobs
-@click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
-              help="Build only the K-th of N shares of the outputs (for a CI matrix).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=1e9),
-              metavar="SECONDS",
-              help="Stop a render that takes longer and fail its output (default: `timeout` "
-                   "in briefing.toml, else 120).")
+@_settings(*(name for name, setting in SETTINGS.items() if setting.flags))  # every one
 @_workspace("Relative FILES and -o are taken relative to it.")
 @_verbose()
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings, errors and the summary.")
-def build(files, output, layouts, editions, paper, print_shop, archive, validate, strict, force,
-          jobs, shard, timeout, workspace, verbose, quiet):
+def build(files, settings, workspace, verbose, quiet):
     """Build PDF packs for FILES (default: every meeting in inputs/).
 
     Outputs whose inputs are unchanged (by content) are skipped; exit code 1 if any failed.
@@ -186,27 +194,12 @@ def build(files, output, layouts, editions, paper, print_shop, archive, validate
     def body() -> int:
         from briefing.config import load_config
 
-        config = load_config(workspace, output=(workspace / output).resolve() if output else None,
-                             build=layouts, editions=editions, paper=paper,
-                             print_shop=print_shop, archive=archive, validate=validate,
-                             strict=strict, force=force, jobs=jobs, shard=shard,
-                             timeout=timeout)
+        if settings["output"] is not None:
+            settings["output"] = (workspace / settings["output"]).resolve()
+        config = load_config(workspace, **settings)
         return _build_and_report(config, _in_workspace(workspace, files), quiet)
 
     _run(body, verbose)
-
-
-def _shard(text: str | None) -> tuple[int, int] | None:
-    """`--shard K/N`, checked as the flag is read: a wrong value is a usage error (exit 2)."""
-    from briefing.config import parse_shard
-
-    try:
-        shard = parse_shard(text)
-    except BriefingError as error:
-        raise click.BadParameter(str(error).removeprefix(f"--shard {text}: ")) from None
-    if shard is not None and not 1 <= shard[0] <= shard[1]:
-        raise click.BadParameter(f"{text}: K must be between 1 and N")
-    return shard
 
 
 def _in_workspace(workspace: Path, files) -> list[Path] | None:
@@ -278,14 +271,12 @@ _poll = click.option("--poll", is_flag=True,
 
 
 @main.command(short_help="Rebuild what changed each time a file is saved.")
-@click.option("-l", "--layout", "layouts", multiple=True, help="Layout to build (repeatable).")
-@_editions("build")
-@_jobs
+@_settings("build", "editions", "jobs")
 @_interval
 @_poll
 @_workspace()
 @_verbose()
-def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
+def watch(settings, interval, poll, workspace, verbose):
     """Rebuild what changed whenever a meeting, data, layout or config file is saved.
 
     Watches briefing.toml and everything under the inputs and layout folders. Stop with Ctrl-C.
@@ -297,7 +288,7 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
         from briefing.config import load_config
 
         def make_config():
-            return load_config(workspace, build=layouts, editions=editions, jobs=jobs)
+            return load_config(workspace, **settings)
 
         try:
             config = make_config()
@@ -332,10 +323,7 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
 
 @main.command(short_help="Preview the packs in a web browser, refreshed on each save.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-l", "--layout", "layouts", multiple=True,
-              help="Layout to preview, e.g. pack, brief, large-print (repeatable).")
-@_editions("preview")
-@_paper
+@_settings("build", "editions", "paper", verb="preview")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -345,8 +333,7 @@ def watch(layouts, editions, jobs, interval, poll, workspace, verbose):
 @_poll
 @_workspace("Relative FILES are taken relative to it.")
 @_verbose()
-def serve(files, layouts, editions, paper, port, host, open_browser, interval, poll, workspace,
-          verbose):
+def serve(files, settings, port, host, open_browser, interval, poll, workspace, verbose):
     """Preview the packs in a web browser, rebuilt and refreshed whenever a file is saved.
 
     Builds FILES (default: every meeting in inputs/) into output/ like `briefing build`, then
@@ -359,7 +346,7 @@ def serve(files, layouts, editions, paper, port, host, open_browser, interval, p
         from briefing.preview.server import serve as run_serve
 
         def make_config():  # one process, no workers: every rebuild is warm
-            return load_config(workspace, build=layouts, editions=editions, paper=paper, jobs=1)
+            return load_config(workspace, **settings, jobs=1)
 
         return run_serve(workspace.resolve(), make_config, _in_workspace(workspace, files),
                          host=host, port=port, poll=poll, interval=interval,
@@ -382,10 +369,10 @@ def _show_error(error: BriefingError) -> None:
 @click.option("--format", "output_format",
               type=click.Choice(["text", "github", "json"], case_sensitive=False),
               default="text", show_default=True, help="How to print the diagnostics.")
-@_strict
+@_settings("strict")
 @_workspace("Relative FILES are taken relative to it.")
 @_verbose("this program's decisions")
-def check(files, output_format, strict, workspace, verbose):
+def check(files, output_format, settings, workspace, verbose):
     """Validate meeting files without rendering them (fast: for pre-commit and CI)."""
     _setup_logging(verbose, quiet=True)
 
@@ -393,7 +380,7 @@ def check(files, output_format, strict, workspace, verbose):
         from briefing.batch.reading import check_files
         from briefing.config import load_config
 
-        config = load_config(workspace, strict=strict)
+        config = load_config(workspace, **settings)
         diagnostics, checked = check_files(config, _in_workspace(workspace, files))
         _print_diagnostics(diagnostics, output_format, checked, config.strict)
         errors = [d for d in diagnostics if d.severity == "error"]

@@ -6,12 +6,14 @@ import difflib
 import math
 import os
 import re
-from dataclasses import dataclass, fields, replace
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
 
-from briefing.editions.rules import EDITIONS
+from briefing.editions import EDITIONS
 from briefing.errors import BriefingError, InputError
 from briefing.files import read_file, why_unreadable
 
@@ -21,30 +23,128 @@ if TYPE_CHECKING:
 CONFIG_FILE = "briefing.toml"
 MAX_CONFIG_BYTES = 1024 * 1024
 PAPER_SIZES = ("A4", "A5", "letter")
+MIN_MEMORY_MB = 512  # less cannot hold WeasyPrint, matplotlib and the fonts
+MAX_TIMEOUT = 1e9  # seconds; more overflows the clocks a worker is waited on with
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one Config field is set (briefing.toml, a flag) and whether it changes a PDF.
+
+    Declared once, on the field (see `setting`); the file's checks, the command-line flags
+    and the freshness hash are all made from these declarations.
+    """
+
+    in_file: bool = False  # briefing.toml may set it, under the field's name
+    flags: tuple[str, ...] = ()  # its command-line flags, e.g. ("-j", "--jobs"); none: ()
+    help: str = ""  # the flag's help, without a full stop; `{verb}` is the command's verb
+    metavar: str | None = None  # how --help names the flag's value, e.g. SECONDS
+    choices: tuple[str, ...] = ()  # the only values it takes (any case on the command line)
+    noun: str = ""  # what one value is called: "unknown <noun> `x`; choose from ..."
+    at_least: float | None = None  # the smallest value allowed
+    at_most: float | None = None  # the largest value allowed
+    out_of_range: str = ""  # why a value past at_least or at_most is refused
+    described: str = ""  # what briefing.toml must hold, when its type says too little
+    shown_default: str = ""  # the default as --help words it, when not the value itself
+    parse: Callable[[str], Any] | None = None  # the flag's text to a value (BriefingError)
+    changes_bytes: bool = False  # part of every output's freshness hash
+    # From the field itself:
+    name: str = ""
+    kind: type = str  # Path, str, int, float, bool or tuple (a list of text)
+    default: Any = None
+
+    @property
+    def repeatable(self) -> bool:
+        """A list given by repeating its flag (e.g. -l pack -l brief)."""
+        return self.kind is tuple and self.parse is None
+
+    def default_words(self) -> str:
+        """The default as help and messages show it: `120`, `A4`, `pack`, `output/`."""
+        if self.shown_default:
+            return self.shown_default
+        if self.kind is Path:
+            return f"{self.default}/"
+        if self.kind is tuple:
+            return ", ".join(self.default)
+        return _shown(self.default)
+
+
+def setting(default: Any, **how: Any) -> Any:
+    """A Config field that is a setting: its default, and the rest of `Setting`."""
+    return field(default=default, metadata={"setting": Setting(**how)})
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """`K/N` -> (K, N): build the K-th of N shares of the outputs."""
+    if text is None:
+        return None
+    index, slash, total = text.partition("/")
+    if not (slash and index.strip().isdigit() and total.strip().isdigit()) or int(total) < 1:
+        raise BriefingError(f"--shard {text}: write it as K/N, e.g. 2/3 for the second of "
+                            "three shares")
+    shard = int(index), int(total)
+    _check_shard(shard)
+    return shard
+
+
+def _check_shard(shard: tuple[int, int]) -> None:
+    index, total = shard
+    if not 1 <= index <= total:
+        raise BriefingError(f"--shard {index}/{total}: K must be between 1 and N")
 
 
 @dataclass(frozen=True)
 class Config:
-    """Everything a build needs to know besides the meeting files themselves."""
+    """Everything a build needs to know besides the meeting files themselves.
+
+    Every field but `workspace` is a setting, declared once here: its type, default, whether
+    briefing.toml may set it, its flag and whether it changes a PDF's bytes. Folders are
+    relative to the workspace until `load_config` joins them to it.
+    """
 
     workspace: Path
-    inputs: Path
-    layouts: Path
-    output: Path
-    build: tuple[str, ...] = ("pack",)  # layouts made for every meeting
-    editions: tuple[str, ...] = ("internal",)
-    paper: str = "A4"
-    print_shop: bool = False
-    archive: bool = False
-    validate: bool = False
-    strict: bool = False
-    force: bool = False
-    jobs: int = 1
-    shard: tuple[int, int] | None = None  # (K, N): build the K-th of N shares
-    cache: Path | None = None  # drawn charts kept between builds; None: in memory only
-    timeout: float = 120.0  # seconds one render may take before it is stopped and fails
-    memory_mb: int = 2048  # address space one render worker may use, in megabytes
-    licence: str | None = None  # the public edition's licence line, e.g. Open Government Licence v3.0
+    inputs: Path = setting(Path("inputs"), in_file=True)  # meeting files
+    layouts: Path = setting(Path("layouts"), in_file=True)  # searched before the built-in ones
+    output: Path = setting(Path("output"), in_file=True, flags=("-o", "--output"),
+                           help="Folder for the PDFs")
+    # Drawn charts kept between builds; None: `.cache` in the output folder.
+    cache: Path | None = setting(None, in_file=True)
+    build: tuple[str, ...] = setting(  # layouts made for every meeting
+        ("pack",), in_file=True, flags=("-l", "--layout"),
+        help="Layout to {verb}, e.g. pack, brief, large-print")
+    editions: tuple[str, ...] = setting(
+        ("internal",), in_file=True, flags=("-e", "--edition"), help="Edition to {verb}",
+        choices=EDITIONS, noun="edition")
+    paper: str = setting("A4", in_file=True, flags=("--paper",), help="Paper size",
+                         choices=PAPER_SIZES, noun="paper size", changes_bytes=True)
+    print_shop: bool = setting(
+        False, flags=("--print-shop",), changes_bytes=True,
+        help="Add 3 mm bleed and crop marks for a professional printer")
+    archive: bool = setting(
+        False, flags=("--archive",), changes_bytes=True,
+        help="Make PDF/A-3b (still tagged) with the meeting file attached, as "
+             "<layout>-<edition>-archive.pdf")
+    validate: bool = setting(
+        False, flags=("--validate",),
+        help="Check each PDF with the page-validation validator; fail on any failure")
+    strict: bool = setting(False, flags=("--strict",),
+                           help="Treat warnings as failures (for CI)")
+    force: bool = setting(False, flags=("-f", "--force"),
+                          help="Rebuild even outputs whose inputs have not changed")
+    jobs: int = setting(1, in_file=True, flags=("-j", "--jobs"), help="Worker processes",
+                        shown_default="one per core")
+    shard: tuple[int, int] | None = setting(  # (K, N): build the K-th of N shares
+        None, flags=("--shard",), metavar="K/N", parse=parse_shard,
+        help="Build only the K-th of N shares of the outputs (for a CI matrix)")
+    timeout: float = setting(  # seconds one render may take before it is stopped and fails
+        120.0, in_file=True, flags=("--timeout",), metavar="SECONDS",
+        help="Stop a render that takes longer and fail its output",
+        described="a number of seconds above 0, e.g. 120", at_most=MAX_TIMEOUT,
+        out_of_range="longer than a render can be waited for")
+    memory_mb: int = setting(  # address space one render worker may use, in megabytes
+        2048, in_file=True, at_least=MIN_MEMORY_MB, out_of_range="too little to render a pack")
+    # The public edition's licence line, e.g. Open Government Licence v3.0
+    licence: str | None = setting(None, in_file=True, changes_bytes=True)
 
     @cached_property
     def layout_folders(self) -> LayoutFolders:
@@ -61,19 +161,33 @@ class Config:
         return self.cache / "charts" if self.cache is not None else None
 
     def options_fingerprint(self) -> str:
-        """The options that change a PDF's bytes, for freshness hashes."""
-        return (f"paper={self.paper};print_shop={self.print_shop};archive={self.archive};"
-                f"licence={self.licence}")
+        """The settings that change a PDF's bytes (each declared `changes_bytes`), for
+        freshness hashes."""
+        return ";".join(f"{item.name}={getattr(self, item.name)}"
+                        for item in settings_of(type(self)) if item.changes_bytes)
 
 
+def settings_of(config_class: type = Config) -> tuple[Setting, ...]:
+    """Each setting of a Config class, in field order, with its name, type and default."""
+    hints = get_type_hints(config_class)
+    return tuple(replace(item.metadata["setting"], name=item.name,
+                         kind=_kind(hints[item.name]), default=item.default)
+                 for item in fields(config_class) if "setting" in item.metadata)
+
+
+def _kind(hint: Any) -> type:
+    """`Path | None` -> Path, `tuple[str, ...]` -> tuple, `int` -> int."""
+    if isinstance(hint, types.UnionType):
+        [hint] = [part for part in get_args(hint) if part is not type(None)]
+    return get_origin(hint) or hint
+
+
+SETTINGS = {item.name: item for item in settings_of(Config)}
 # The keys briefing.toml may set (flat at the top level, or under a [briefing] table).
-_FILE_KEYS = {"inputs": Path, "layouts": Path, "output": Path, "cache": Path, "build": list,
-              "editions": list, "paper": str, "jobs": int, "timeout": float,
-              "memory_mb": int, "licence": str}
-_TYPE_NAMES = {Path: "a folder path (text)", list: "a list of text, e.g. [\"pack\"]",
-               str: "text", int: "a whole number of 1 or more",
-               float: "a number of seconds above 0, e.g. 120"}
-MIN_MEMORY_MB = 512  # less cannot hold WeasyPrint, matplotlib and the fonts
+_FILE_KEYS = {name: item for name, item in SETTINGS.items() if item.in_file}
+_TYPE_NAMES = {Path: "a folder path (text)", tuple: "a list of text, e.g. [\"pack\"]",
+               str: "text", int: "a whole number of 1 or more", float: "a number above 0",
+               bool: "true or false"}
 
 
 def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
@@ -81,6 +195,9 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     import tomllib
 
     workspace = Path(workspace).resolve()
+    for key in overrides:
+        if key not in SETTINGS:
+            raise BriefingError(f"unknown setting `{key}`{_did_you_mean(key, SETTINGS)}")
     settings: dict[str, Any] = {}
     config_path = workspace / CONFIG_FILE
     if os.path.lexists(config_path):
@@ -95,18 +212,16 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
         settings = _check_file_settings(table, config_path, text)
     # Flags default to None and are dropped here, so an unset flag never overrides the file.
     settings.update({key: value for key, value in overrides.items() if value not in (None, ())})
-    jobs = settings.pop("jobs", None) or os.cpu_count() or 1
-    output = workspace / settings.pop("output", "output")
-    config = Config(
-        workspace=workspace,
-        inputs=workspace / settings.pop("inputs", "inputs"),
-        layouts=workspace / settings.pop("layouts", "layouts"),
-        output=output,
-        cache=workspace / settings.pop("cache", output / ".cache"),
-        jobs=max(1, int(jobs)))
-    known = {f.name for f in fields(Config)}
-    config = replace(config, **{k: (tuple(v) if isinstance(v, list) else v)
-                                for k, v in settings.items() if k in known})
+    settings["jobs"] = max(1, int(settings.get("jobs") or os.cpu_count() or 1))
+    settings.setdefault("cache", Path(settings.get("output", SETTINGS["output"].default))
+                        / ".cache")
+    for item in SETTINGS.values():
+        value = settings.get(item.name, item.default)
+        if item.kind is Path:  # every folder is taken relative to the workspace
+            settings[item.name] = workspace / value
+        elif isinstance(value, list):
+            settings[item.name] = tuple(value)
+    config = Config(workspace=workspace, **settings)
     _check_values(config)
     return config
 
@@ -117,16 +232,17 @@ def _check_file_settings(raw: dict, path: Path, text: str = "") -> dict[str, Any
 
     problems = []
     for key, value in raw.items():
-        expected = _FILE_KEYS.get(key)
-        if expected is None:
-            hint = difflib.get_close_matches(key, list(_FILE_KEYS), n=1)
-            message = f"unknown setting `{key}`" + (
-                f"; did you mean `{hint[0]}`?" if hint else f"; known: {', '.join(_FILE_KEYS)}")
-        elif not _has_type(value, expected):
-            message = f"`{key}` should be {_TYPE_NAMES[expected]}, found {value!r}"
-        elif key == "memory_mb" and value < MIN_MEMORY_MB:
-            message = (f"`memory_mb = {value}` is too little to render a pack; give at least "
-                       f"{MIN_MEMORY_MB} (the default is {Config.memory_mb})")
+        item = _FILE_KEYS.get(key)
+        if item is None:
+            message = f"unknown setting `{key}`{_did_you_mean(key, _FILE_KEYS)}"
+        elif not _has_type(value, item.kind):
+            message = f"`{key}` should be {item.described or _TYPE_NAMES[item.kind]}, found {value!r}"
+        elif item.at_least is not None and value < item.at_least:
+            message = (f"`{key} = {value}` is {item.out_of_range}; give at least "
+                       f"{_shown(item.at_least)} (the default is {item.default_words()})")
+        elif item.at_most is not None and value > item.at_most:
+            message = (f"`{key} = {value}` is {item.out_of_range}; give at most "
+                       f"{_shown(item.at_most)} (the default is {item.default_words()})")
         else:
             continue
         problems.append(Diagnostic(str(path), _key_line(text, key), 0, message))
@@ -135,9 +251,23 @@ def _check_file_settings(raw: dict, path: Path, text: str = "") -> dict[str, Any
     return dict(raw)
 
 
+def _did_you_mean(key: str, known: dict) -> str:
+    hint = difflib.get_close_matches(key, list(known), n=1)
+    return f"; did you mean `{hint[0]}`?" if hint else f"; known: {', '.join(known)}"
+
+
+def _shown(value: Any) -> str:
+    """120.0 as 120, 1e9 as 1000000000: numbers as a person writes them."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _has_type(value: Any, expected: type) -> bool:
     if expected is Path or expected is str:
         return isinstance(value, str) and bool(value)
+    if expected is bool:
+        return isinstance(value, bool)
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
     if expected is float:
@@ -151,17 +281,6 @@ def _key_line(text: str, key: str) -> int:
         if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
             return number
     return 0
-
-
-def parse_shard(text: str | None) -> tuple[int, int] | None:
-    """`K/N` -> (K, N): build the K-th of N shares of the outputs."""
-    if text is None:
-        return None
-    index, slash, total = text.partition("/")
-    if not (slash and index.strip().isdigit() and total.strip().isdigit()) or int(total) < 1:
-        raise BriefingError(f"--shard {text}: write it as K/N, e.g. 2/3 for the second of "
-                            "three shares")
-    return int(index), int(total)
 
 
 def _check_layouts(config: Config) -> None:
@@ -192,16 +311,14 @@ def _check_layouts_folder(config: Config) -> None:
 
 def _check_values(config: Config) -> None:
     _check_layouts(config)
-    for edition in config.editions:
-        if edition not in EDITIONS:
-            raise BriefingError(f"unknown edition `{edition}`; choose from {', '.join(EDITIONS)}")
-    if config.paper not in PAPER_SIZES:
-        raise BriefingError(f"unknown paper size `{config.paper}`; choose from "
-                            f"{', '.join(PAPER_SIZES)}")
+    for item in SETTINGS.values():
+        value = getattr(config, item.name)
+        for choice in (value if item.kind is tuple else (value,)) if item.choices else ():
+            if choice not in item.choices:
+                raise BriefingError(f"unknown {item.noun} `{choice}`; choose from "
+                                    f"{', '.join(item.choices)}")
     if config.shard is not None:
-        index, total = config.shard
-        if not 1 <= index <= total:
-            raise BriefingError(f"--shard {index}/{total}: K must be between 1 and N")
+        _check_shard(config.shard)
 
 
 def _toml_line(error: Exception) -> int:

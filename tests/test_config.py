@@ -72,3 +72,119 @@ def test_bad_shards_are_refused(workspace, text):
 
 def test_good_shard(workspace):
     assert load_config(workspace, shard=parse_shard("2/3")).shard == (2, 3)
+
+
+# --- each setting declared once: the file's checks, the flags and the freshness hash -----------
+
+def test_every_bytes_changing_setting_is_in_the_fingerprint(workspace):
+    from briefing.config import SETTINGS
+
+    base = load_config(workspace)
+    other = {str: "Other text", bool: True}
+    for item in SETTINGS.values():
+        value = other.get(item.kind)
+        if item.choices:  # another of its choices (a list of one, for a list)
+            choice = next(c for c in item.choices if c not in (item.default, *item.default))
+            value = (choice,) if item.kind is tuple else choice
+        if value is None:  # a folder, list or number: none of them changes a PDF's bytes
+            assert not item.changes_bytes, item.name
+            continue
+        changed = load_config(workspace, **{item.name: value})
+        moved = changed.options_fingerprint() != base.options_fingerprint()
+        assert moved == item.changes_bytes, item.name
+    assert {"paper", "print_shop", "archive", "licence"} <= {
+        name for name, item in SETTINGS.items() if item.changes_bytes}
+
+
+def test_a_new_bytes_changing_setting_needs_no_fingerprint_code(workspace):
+    from dataclasses import dataclass, replace
+
+    from briefing.config import Config, setting, settings_of
+
+    @dataclass(frozen=True)
+    class Wider(Config):
+        ink: str = setting("black", in_file=True, changes_bytes=True)
+        chatty: bool = setting(False, flags=("--chatty",), help="Say more")
+
+    config = load_config(workspace)
+    wider = Wider(**{name: getattr(config, name) for name in config.__dataclass_fields__})
+    assert "ink" in [item.name for item in settings_of(Wider)]
+    assert "ink=black" in wider.options_fingerprint()
+    assert (replace(wider, ink="blue").options_fingerprint()
+            != wider.options_fingerprint())
+    assert replace(wider, chatty=True).options_fingerprint() == wider.options_fingerprint()
+
+
+def test_every_file_setting_is_checked_on_its_line(workspace):
+    from briefing.config import SETTINGS
+
+    keys = [name for name, item in SETTINGS.items() if item.in_file]
+    write_config(workspace, "".join(f"{key} = {{}}\n" for key in keys))  # a table: never right
+    with pytest.raises(InputError) as caught:
+        load_config(workspace)
+    lines = {d.line: d.message for d in caught.value.diagnostics}
+    assert sorted(lines) == list(range(1, len(keys) + 1)), lines
+    for line, key in enumerate(keys, start=1):
+        assert lines[line].startswith(f"`{key}` should be "), lines[line]
+
+
+def test_flags_that_settings_cannot_take_are_refused_in_the_file(workspace):
+    write_config(workspace, "print_shop = true\n")
+    with pytest.raises(InputError, match="1: unknown setting `print_shop`; known: inputs, "
+                                         "layouts, output, cache, build, editions, paper, jobs, "
+                                         "timeout, memory_mb, licence"):
+        load_config(workspace)
+
+
+def test_a_timeout_too_long_to_wait_for_is_refused_on_its_line(workspace):
+    # The flag always stopped at 1e9 s; the file took 1e300, and the build then crashed.
+    write_config(workspace, 'paper = "A4"\ntimeout = 1e300\n')
+    with pytest.raises(InputError, match=r":2: `timeout = 1e\+300` is longer than a render "
+                                         r"can be waited for; give at most 1000000000 "
+                                         r"\(the default is 120\)"):
+        load_config(workspace)
+    write_config(workspace, "timeout = 1e9\n")
+    assert load_config(workspace).timeout == 1e9
+
+
+def test_an_unknown_setting_from_python_is_an_error_not_ignored(workspace):
+    with pytest.raises(BriefingError, match="unknown setting `papr`; did you mean `paper`?"):
+        load_config(workspace, papr="A5")
+
+
+def test_the_flags_are_made_from_the_declarations():
+    from click.testing import CliRunner
+
+    from briefing.cli import main
+    from briefing.config import SETTINGS
+
+    offered = {"build": SETTINGS, "watch": ("build", "editions", "jobs"),
+               "serve": ("build", "editions", "paper"), "check": ("strict",)}
+    for command, names in offered.items():
+        result = CliRunner().invoke(main, [command, "--help"], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        for name in names:
+            item = SETTINGS[name]
+            if not item.flags:
+                continue
+            assert ", ".join(item.flags) in result.output, (command, name)
+            if item.choices:
+                assert f"[{'|'.join(item.choices).lower()}]" in result.output.lower()
+            if item.in_file:
+                assert f"default: `{name}` in briefing.toml, else {item.default_words()}" in \
+                    " ".join(result.output.split()), (command, name)
+
+
+def test_changing_paper_or_licence_rebuilds_through_the_cli(workspace):
+    from conftest import minimal_meeting, run_cli, write_meeting
+
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting())
+    steps = [([], "1 built"), ([], "1 up to date"), (["--paper", "A5"], "1 built"),
+             (["--paper", "A5"], "1 up to date")]
+    for args, said in steps:
+        result = run_cli("build", "-l", "brief", "-e", "public", "-j", "1", *args, cwd=workspace)
+        assert result.returncode == 0 and said in result.stderr, (args, result.stderr)
+    write_config(workspace, 'licence = "Licensed under the Open Government Licence v3.0"\n')
+    for said in ("1 built", "1 up to date"):
+        result = run_cli("build", "-l", "brief", "-e", "public", "-j", "1", cwd=workspace)
+        assert result.returncode == 0 and said in result.stderr, result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, pdf_pages, run_cli, with_sample, write_meeting
+from conftest import SAMPLE, minimal_meeting, pdf_pages, run_cli, with_sample, write_meeting
 
 BASE = '{% extends "base/base.html" %}\n{% block main %}\n'
 END = "\n{% endblock %}\n"
@@ -168,6 +168,20 @@ def test_a_workspace_layout_that_replaces_a_built_in_one_is_reported_once(layout
     assert result.stderr.count("overrides the built-in layout") == 1, result.stderr
     assert "warning: layouts/pack overrides the built-in layout" in result.stderr
     assert "OWN-PACK" in " ".join(pdf_pages(root / "output" / "second" / "pack-public.pdf"))
+
+
+def test_each_refused_url_is_warned_once(workspace):
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting())
+    write_layout(workspace, "mine", '<img src="https://example.com/x.png" alt="x">'
+                                    '<img src="file:///etc/passwd" alt="y">'
+                                    '<link rel="stylesheet" href="https://example.com/s.css">')
+    result = run_cli("build", "-l", "mine", "-j", "1", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "error:" not in result.stderr, result.stderr  # WeasyPrint's own word on each
+    for url in ("https://example.com/x.png", "file:///etc/passwd", "https://example.com/s.css"):
+        assert result.stderr.count(url) == 1, result.stderr
+        assert (f"warning: refused to fetch {url}: only layout files and data: URLs are "
+                "allowed") in result.stderr
 
 
 def test_a_hostile_layout_sees_only_its_editions_data(layout_workspace):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
+from briefing.editions import EDITIONS  # noqa: F401 - its home is the package
 from briefing.editions.textfold import fold, folded
 from briefing.meeting.fields import Found, declaration, printed, rewrite, texts
 from briefing.meeting.models import Marking, MeetingFile, MeetingInfo, Quote
@@ -21,7 +22,6 @@ from briefing.meeting.models import Marking, MeetingFile, MeetingInfo, Quote
 if TYPE_CHECKING:
     from briefing.meeting.series import CarriedAction, Series
 
-EDITIONS = ("internal", "councillor", "public")
 WITHHELD = "[withheld]"
 # A quote shorter than this many words ("Yes.", "Never again.") is too common a phrase to
 # hunt for in other text; the quote itself is still left out of the public edition.

@@ -78,9 +78,17 @@ def _note_sources() -> None:
     tags._build_box_tree = build_noting_sources
 
 
+def _not_refused(record: logging.LogRecord) -> bool:
+    """False for WeasyPrint's own error about a URL the sandbox refused: the sandbox has
+    already warned of it, once."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    return not any(str(arg).startswith(f"{ForbiddenResource.__name__}: ") for arg in args)
+
+
 def _fetcher_class():
     use_layout_fonts_only()
     _note_sources()
+    logging.getLogger("weasyprint").addFilter(_not_refused)  # added once, however often called
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 

@@ -166,14 +166,12 @@ class Renderer:
                                               self.config.layout(layout).furniture_sizes))
         meeting_day = view.content.meeting.date
         findings = []
-        pdf, refused = html_to_pdf(
+        pdf, _refused = html_to_pdf(  # the sandbox warns of each URL it refuses, once
             html, self.roots, archive=self.config.archive,
             attachments=archive_sources(series, edition) if self.config.archive else None,
             created=dt.datetime(meeting_day.year, meeting_day.month, meeting_day.day,
                                 tzinfo=dt.UTC),
             inspect=lambda document: findings.extend(check_document(document)))
-        for url in refused:
-            log.warning("%s: refused to fetch %s", series.current.shown_path, url[:200])
         pdf = tidy_pdf(pdf)
         if self.config.print_shop:
             from briefing.rendering.printshop import print_shop_boxes
