@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from conftest import SAMPLE, pdf_pages, run_cli, with_sample, write_meeting
+from conftest import REPO, SAMPLE, pdf_pages, run_cli, with_sample, write_meeting
 
 PAPERS = ("A4", "A5", "letter")
+# A meeting of its own: a 168-character title in Latin, Bengali, Arabic and Urdu script with no
+# short title, sixty actions, quotes in three scripts, charts with non-Latin labels.
+WHITECHAPEL = REPO / "tests" / "fixtures" / "design" / "2025-11-whitechapel.yaml"
 LAYOUTS = ("pack", "brief", "large-print")
 LONG_TITLE = ("Spotkanie mieszkańców – ẹ kú àárọ̀ – اردو – বাংলা – a community conversation "
               "about neighbourhood policing, trust, youth provision and safer streets")[:140]
@@ -43,6 +47,7 @@ def design(tmp_path_factory) -> dict:
     (root / "briefing.toml").write_text(
         'licence = "Published under the Open Government Licence v3.0."\n', encoding="utf-8")
     write_meeting(root / "inputs", "long.yaml", long_meeting())
+    shutil.copy(WHITECHAPEL, root / "inputs" / WHITECHAPEL.name)
     out, errors = {}, {}
     for paper in PAPERS:
         folder = f"out-{paper}"
@@ -50,7 +55,7 @@ def design(tmp_path_factory) -> dict:
                          *[arg for layout in LAYOUTS for arg in ("-l", layout)], cwd=root)
         errors[paper] = result.stderr
         for layout in LAYOUTS:
-            for stem in (SAMPLE.stem, "long"):
+            for stem in (SAMPLE.stem, "long", WHITECHAPEL.stem):
                 out[(stem, layout, paper)] = root / folder / stem / f"{layout}-internal.pdf"
     result = run_cli("build", "-o", "out-public", "-e", "public", "-l", "pack", "-l", "brief",
                      str(Path("inputs") / SAMPLE.name), cwd=root)
