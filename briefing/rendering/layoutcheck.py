@@ -1,4 +1,4 @@
-"""Find what breaks the house layout in laid-out pages: overflow, overlapping text, stranded headings, thin pages, a wrapped running head."""
+"""Find what breaks the house layout in laid-out pages: overflow, overlaps, stranded headings, thin pages, a wrapped head."""
 
 from __future__ import annotations
 
