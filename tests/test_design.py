@@ -361,14 +361,16 @@ def test_long_titles_fit_their_cover_on_a5(design):
 
 
 def test_layout_check_warns_of_text_printed_over_text_and_a_cover_that_spills(workspace):
-    """Two layouts as the cover once was: the edition band pinned to the page's foot (so a
-    long title's facts run under it) and a title set so large the cover takes two pages. The
+    """Layouts as the cover once was: the edition band pinned to the page's foot (so a long
+    title's facts run under it), a title set so large the cover takes two pages, and a back
+    page too long for its page (large print's public edition on A5 once came out odd). The
     check names the page and the meeting-file line of each; --strict fails the build."""
     for name, style in (("pinned", ".paper-A5 .cover { display: block; height: auto; } "
                                    ".paper-A5 .cover h1.long-title { font-size: 20pt; } "
                                    ".edition-foot { position: absolute; bottom: 0; left: 0; "
                                    "right: 0; }"),
-                        ("huge", ".paper-A5 .cover h1.long-title { font-size: 60pt; }")):
+                        ("huge", ".paper-A5 .cover h1.long-title { font-size: 60pt; }"),
+                        ("longback", ".back p { font-size: 40pt; }")):
         folder = workspace / "layouts" / name
         folder.mkdir(parents=True)
         (folder / "layout.html").write_text(
@@ -376,13 +378,17 @@ def test_layout_check_warns_of_text_printed_over_text_and_a_cover_that_spills(wo
             + "</style>{% endblock %}", encoding="utf-8")
     shutil.copy(WHITECHAPEL, workspace / "inputs" / WHITECHAPEL.name)
     source = f"inputs/{WHITECHAPEL.name}"
-    result = run_cli("build", "-l", "pinned", "-l", "huge", "-l", "pack", "--paper", "a5",
-                     cwd=workspace)
+    result = run_cli("build", "-l", "pinned", "-l", "huge", "-l", "longback", "-l", "pack",
+                     "--paper", "a5", cwd=workspace)
     assert result.returncode == 0, result.stderr
     assert re.search(rf"warning: {source}:\d+: pinned-internal page 1: “[^”]+” prints over "
                      r"“[^”]+”", result.stderr), result.stderr
     assert re.search(rf"warning: {source}:\d+: huge-internal page 2: the cover runs over "
                      r"\d pages, not one", result.stderr), result.stderr
+    contact = next(number for number, line in enumerate(
+        WHITECHAPEL.read_text(encoding="utf-8").splitlines(), start=1) if "contact:" in line)
+    assert re.search(rf"warning: {source}:{contact}: longback-internal page \d+: the back page "
+                     r"runs over \d pages, not one", result.stderr), result.stderr
     assert "pack-internal page" not in result.stderr  # the built-in pack: no warning
     strict = run_cli("build", "-f", "--strict", "-l", "pinned", "--paper", "a5", source,
                      cwd=workspace)

@@ -62,11 +62,12 @@ def check_document(document) -> list[Finding]:
                 _walk(child, number, area, leaves, findings, None, None, None, inks)
         _check_overlaps(inks, number, findings)
         pages.append((number, area, leaves))
-    cover = [number for number, _area, leaves in pages
-             if any(leaf.part == "cover" for leaf in leaves)]
-    if len(cover) > 1:
-        findings.append(Finding(cover[1], f"the cover runs over {len(cover)} pages, not one",
-                                "cover"))
+    for part, name in (("cover", "cover"), ("alternative-formats", "back page")):
+        spread = [number for number, _area, leaves in pages
+                  if any(leaf.part == part for leaf in leaves)]
+        if len(spread) > 1:
+            findings.append(Finding(spread[1], f"the {name} runs over {len(spread)} pages, "
+                                               "not one", part))
     for index, (number, area, leaves) in enumerate(pages):
         if not leaves:
             continue  # a blank page left for duplex printing
