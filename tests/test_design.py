@@ -269,7 +269,7 @@ def unsplittable_opening(page: dict) -> float | None:
     sources = [index for index, (_top, _bottom, text) in enumerate(lines)
                if text.startswith("Source:")]
     if sources and (first.startswith("Figure ")
-                    or any(text.endswith(": the figures") for _t, _b, text in lines[1:4])):
+                    or any("the figures" in text for _t, _b, text in lines[1:5])):
         end = sources[0]  # the source's last line: the lines that follow it closely
         while end + 1 < len(lines) and not lines[end + 1][2].startswith(("Note:", "The figures")) \
                 and lines[end + 1][0] - lines[end][1] < 0.5 * (lines[end][1] - lines[end][0]):
