@@ -133,6 +133,8 @@ def test_page_numbers_and_running_head(built):
         pages = pdf_pages(built / SAMPLE.stem / f"{layout}-internal.pdf")
         for number, text in enumerate(pages[1:], start=2):  # the cover has neither
             assert f"Page {number} of {len(pages)}" in text, (layout, number)
+            if "This page is intentionally left blank" in text:
+                continue  # a blank left page has no running head
             # meeting.short_title; large print's 16pt head shortens it further, at a word
             assert ("Race Action Plan, Battersea" if layout == "pack" else "Race Action Plan…") \
                 in text, (layout, number)

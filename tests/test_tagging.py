@@ -89,7 +89,15 @@ def pages_of(element, pdf) -> set[int]:
 
 
 def headings(element) -> list[str]:
-    return [str(kid.S) for kid in elements(element) if str(kid.S) in ("/H1", "/H2", "/H3")]
+    """The headings among an element's children, and inside the plain /Div groups among them
+    (the cover keeps its title in one, above its edition band)."""
+    found = []
+    for kid in elements(element):
+        if str(kid.S) in ("/H1", "/H2", "/H3"):
+            found.append(str(kid.S))
+        elif str(kid.S) == "/Div":
+            found += headings(kid)
+    return found
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -178,10 +186,14 @@ def test_each_contents_entry_is_one_link_with_its_text(built):
                               if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"]
                 assert len(references) == 1, pdf_path  # no entry or link wraps in these packs
             contents_page = pdf.pages[1]
-            annotations = list(contents_page.Annots)
-            # the contents' entries (the summary's lists may follow on the same page)
+            # the contents' entries (the summary's lists, and a figure with its link to the
+            # data annex, may follow on the same page)
             entries = [e for e in tree if str(e.S) == "/LI" and contents_page.objgen
                        == e.Pg.objgen and any(str(k.S) == "/Link" for k in walk(e))]
+            linked = {kid.Obj.objgen for entry in entries for link in walk(entry)
+                      if str(link.S) == "/Link" for kid in kids(link)
+                      if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"}
+            annotations = [a for a in contents_page.Annots if a.objgen in linked]
             assert len(annotations) == len(entries) > 5, pdf_path
             described = []
             for annotation in annotations:

@@ -1,4 +1,4 @@
-"""Find what breaks the house layout in laid-out pages: overflow, stranded headings, thin pages, a wrapped running head."""
+"""Find what breaks the house layout in laid-out pages: overflow, overlaps, stranded headings, thin pages, a wrapped head."""
 
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ class _Leaf:
     part: str | None
 
 
+@dataclass(frozen=True)
+class _Ink:
+    """Where a run of text or an image prints: its left, top, right and bottom edges (a run's
+    top and bottom are its line's, so lines stacked in the normal flow never touch)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    what: str
+    origin: str | None
+    line: int  # the line box it belongs to: runs of one line never overlap each other
+
+
 def check_document(document) -> list[Finding]:
     """Every layout problem in a WeasyPrint Document (what `HTML.render()` returns)."""
     findings: list[Finding] = []
@@ -40,17 +54,20 @@ def check_document(document) -> list[Finding]:
                 box.content_box_x() + box.width, box.content_box_y() + box.height)
         trim = (0.0, 0.0, page.width, page.height)
         leaves: list[_Leaf] = []
+        inks: list[_Ink] = []
         for child in box.children:
             if type(child).__name__ == "MarginBox":
                 _check_margin_box(child, number, trim, findings)
             else:
-                _walk(child, number, area, leaves, findings, None, None, None)
+                _walk(child, number, area, leaves, findings, None, None, None, inks)
+        _check_overlaps(inks, number, findings)
         pages.append((number, area, leaves))
-    cover = [number for number, _area, leaves in pages
-             if any(leaf.part == "cover" for leaf in leaves)]
-    if len(cover) > 1:
-        findings.append(Finding(cover[1], f"the cover runs over {len(cover)} pages, not one",
-                                "cover"))
+    for part, name in (("cover", "cover"), ("alternative-formats", "back page")):
+        spread = [number for number, _area, leaves in pages
+                  if any(leaf.part == part for leaf in leaves)]
+        if len(spread) > 1:
+            findings.append(Finding(spread[1], f"the {name} runs over {len(spread)} pages, "
+                                               "not one", part))
     for index, (number, area, leaves) in enumerate(pages):
         if not leaves:
             continue  # a blank page left for duplex printing
@@ -138,8 +155,24 @@ def _outside(box, area) -> str | None:
     return None
 
 
+def _check_overlaps(inks: list[_Ink], number: int, findings: list[Finding]) -> None:
+    """One finding for the first two runs of text (or images) that print over each other on
+    the page, such as a cover's edition band over a long title's facts."""
+    inks.sort(key=lambda ink: (ink.top, ink.left))
+    for index, ink in enumerate(inks):
+        for other in inks[index + 1:]:
+            if other.top >= ink.bottom - TOLERANCE:
+                break
+            if (other.line != ink.line and other.left < ink.right - TOLERANCE
+                    and ink.left < other.right - TOLERANCE):
+                findings.append(Finding(number, f"“{_short(other.what, 40)}” prints over "
+                                                f"“{_short(ink.what, 40)}”", other.origin))
+                return
+
+
 def _walk(box, number: int, area, leaves: list[_Leaf], findings: list[Finding],
-          origin: str | None, heading: str | None, part: str | None) -> None:
+          origin: str | None, heading: str | None, part: str | None,
+          inks: list[_Ink]) -> None:
     element = getattr(box, "element", None)
     kind = type(box).__name__
     if element is not None and not kind.startswith("Anonymous"):
@@ -152,9 +185,14 @@ def _walk(box, number: int, area, leaves: list[_Leaf], findings: list[Finding],
         if getattr(box, "element_tag", None) in HEADINGS and heading is None:
             heading = _text_of(box)
     if kind == "LineBox" or "Replaced" in kind:
-        leaves.append(_Leaf(box.position_y, box.position_y + box.margin_height(), origin,
-                            heading, part))
-        for text in (_text_boxes(box) if kind == "LineBox" else (box,)):
+        top, bottom = box.position_y, box.position_y + box.margin_height()
+        leaves.append(_Leaf(top, bottom, origin, heading, part))
+        runs = list(_text_boxes(box)) if kind == "LineBox" else [box]
+        for run in runs:
+            if run.width > 0:
+                inks.append(_Ink(run.position_x, top, run.position_x + run.margin_width(), bottom,
+                                 getattr(run, "text", "an image"), origin, id(box)))
+        for text in runs:
             edge = _outside(text, area)
             if edge:
                 what = _short(text.text) if hasattr(text, "text") else "an image"
@@ -163,4 +201,4 @@ def _walk(box, number: int, area, leaves: list[_Leaf], findings: list[Finding],
                 break
         return
     for child in getattr(box, "children", ()):
-        _walk(child, number, area, leaves, findings, origin, heading, part)
+        _walk(child, number, area, leaves, findings, origin, heading, part, inks)

@@ -86,6 +86,8 @@ def origin_in_file(series: Series, origin: str | None):
         return current, ("meeting", "short_title" if content.meeting.short_title else "title")
     if origin in ("cover", "brief-head"):
         return current, ("meeting", "title")
+    if origin == "alternative-formats":  # the back page
+        return current, ("meeting", "contact") if content.meeting.contact else ()
     kind, _, name = origin.partition("-")
     if kind == "action":
         for meeting in reversed(series.meetings):
