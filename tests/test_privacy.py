@@ -119,6 +119,22 @@ def test_a_carried_action_is_checked_in_the_file_that_wrote_it(workspace):
             in result.stderr)
 
 
+@pytest.mark.parametrize("contact", [
+    '"Community safety team, 020 7946 0000, safety@example.org"',
+    "\n    name: Community safety team\n    phone: 020 7946 0000\n    email: safety@example.org",
+])
+def test_the_contact_is_meant_to_be_published_and_not_warned_about(workspace, contact):
+    write_meeting(workspace / "inputs", "m.yaml",
+                  "meeting:\n  title: T\n  date: 2025-03-01\n  venue: Hall\n"
+                  f"  contact: {contact}\n"
+                  "summary: Ring 020 7946 0000 for help.\n")
+    result = run_cli("check", "--format", "json", cwd=workspace)
+    warned = [d["message"] for d in json.loads(result.stdout)["diagnostics"]]
+    # The same number in the summary is still found: only the contact is left alone.
+    assert warned == ["a UK phone number in `summary`, which the public edition prints; "
+                      "remove it or move it to `notes`"]
+
+
 @pytest.mark.parametrize("text", [
     "Meeting on 2025-07-12 at 18:30; 1,234 stops, 0.5% change, A4 paper, page 12",
     "Ward SW11, room B12 3rd floor, the M25, ISO 9001, 2024/25 figures 01 02 03",

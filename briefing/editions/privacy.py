@@ -212,7 +212,7 @@ def check_privacy(series: Series, workspace: Path) -> list[Diagnostic]:
         # never repeat it in a warning.
         where = (f"`{_dotted(found.path[:-1])}` (a series name)" if found.is_key
                  else f"`{_dotted(found.path)}`")
-        for kind, start in find_personal_data(text, names):
+        for kind, start in (() if found.role.published else find_personal_data(text, names)):
             warn(meeting, found, start,
                  f"{kind} in {where}, which the public edition prints; remove it or move it "
                  "to `notes`")

@@ -27,6 +27,7 @@ class Role:
     reaches_readers: bool  # may reach a reader (page or archive copy): privacy-scanned, withheld
     font_checked: bool  # drawn as written: warned about, and replaced, where no font covers it
     typeset: bool  # plain text: straight quotes are curled
+    published: bool = False  # meant to be public (the contact): no personal-data warnings
 
 
 PROSE = Role("prose", reaches_readers=True, font_checked=True, typeset=True)
@@ -34,6 +35,12 @@ PROSE = Role("prose", reaches_readers=True, font_checked=True, typeset=True)
 MARKDOWN = Role("Markdown", reaches_readers=True, font_checked=True, typeset=False)
 # Printed exactly as written, such as an email address.
 VERBATIM = Role("verbatim", reaches_readers=True, font_checked=True, typeset=False)
+# How to reach the organiser: meant to be published, so phone numbers and email addresses
+# in it are not personal data to warn about (internal quotes are still withheld).
+PUBLISHED_PROSE = Role("published prose", reaches_readers=True, font_checked=True, typeset=True,
+                       published=True)
+PUBLISHED_VERBATIM = Role("published verbatim", reaches_readers=True, font_checked=True,
+                          typeset=False, published=True)
 # An id, a reference to one, or one of a fixed set of words: matched and linked as written,
 # so never curled or replaced; still scanned and withheld, as it may print.
 IDENTIFIER = Role("identifier", reaches_readers=True, font_checked=False, typeset=False)

@@ -29,6 +29,8 @@ from briefing.meeting.fields import (
     IDENTIFIER,
     MARKDOWN,
     PROSE,
+    PUBLISHED_PROSE,
+    PUBLISHED_VERBATIM,
     VERBATIM,
     Editions,
 )
@@ -55,6 +57,8 @@ Markdown = Annotated[str, Strict(), MARKDOWN]
 Verbatim = Annotated[str, Strict(), VERBATIM]
 Identifier = Annotated[str, Strict(), IDENTIFIER]
 FilePath = Annotated[str, Strict(), FILE_PATH]
+PublishedProse = Annotated[str, Strict(), PUBLISHED_PROSE]
+PublishedVerbatim = Annotated[str, Strict(), PUBLISHED_VERBATIM]
 # The largest figure a chart can draw: beyond a float's range (about 1.8e308) axis limits and
 # totals overflow. A thousand million million is more than any figure in a pack.
 MAX_CHART_VALUE = 10**15
@@ -111,10 +115,10 @@ class NextMeeting(_Strict):
 class Contact(_Strict):
     """Who to ask for the pack in another format; every part optional."""
 
-    name: Prose | None = None
-    phone: Prose | None = None
-    email: Verbatim | None = None
-    address: Prose | None = None
+    name: PublishedProse | None = None
+    phone: PublishedProse | None = None
+    email: PublishedVerbatim | None = None
+    address: PublishedProse | None = None
 
     def __str__(self) -> str:
         return ", ".join(part for part in (self.name, self.phone, self.email, self.address)
@@ -134,7 +138,7 @@ _CONTACT_SCHEMA = {
                "properties": {key: {"type": "string"}
                               for key in ("name", "phone", "email", "address")}},
               {"type": "null"}]}
-ContactField = Annotated[Contact | None, PROSE, BeforeValidator(_contact_from_text),
+ContactField = Annotated[Contact | None, PUBLISHED_PROSE, BeforeValidator(_contact_from_text),
                          WithJsonSchema(_CONTACT_SCHEMA)]
 
 
