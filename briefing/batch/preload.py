@@ -17,12 +17,11 @@ except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
 
 try:
-    from briefing.rendering.pdf import use_layout_fonts_only
+    from briefing.rendering.pdf import import_weasyprint
 
-    use_layout_fonts_only()  # before WeasyPrint's import loads a fontconfig configuration
+    import_weasyprint()  # pointed at the shipped fonts, without the slow library search
     import matplotlib.backends.backend_svg  # noqa: F401
     import matplotlib.figure  # noqa: F401
-    import weasyprint  # noqa: F401
 
     from briefing.rendering import charts, renderer  # noqa: F401
 except Exception:  # noqa: BLE001, S110 (see the docstring)

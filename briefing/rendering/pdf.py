@@ -11,10 +11,13 @@ added to it, so a PDF never depends on the fonts of the machine that built it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import logging
 import os
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +47,37 @@ def use_layout_fonts_only() -> None:
     import and each font configuration load fontconfig's configuration from this file."""
     os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG_FILE)
     os.environ.pop("FONTCONFIG_SYSROOT", None)
+
+
+def import_weasyprint() -> None:
+    """Import WeasyPrint (pointed at the shipped fonts) without its slow search for libraries.
+
+    WeasyPrint tries several names for each C library it loads (Windows and macOS names
+    first). For every name that is not a loadable file, cffi asks `ctypes.util.find_library`,
+    which on Linux runs ldconfig, gcc and ld in subprocesses: about a tenth of a second of
+    every cold build. On Linux the names that load are the sonames (libpango-1.0.so.0),
+    which the dynamic loader finds by itself, so the search is switched off for the import;
+    should a library still not load, the import is tried again the usual way.
+    """
+    use_layout_fonts_only()
+    if "weasyprint" in sys.modules:
+        return
+    if sys.platform.startswith("linux"):
+        import ctypes.util
+
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:  # WeasyPrint prints a page of help before failing: not for this attempt
+            with contextlib.redirect_stdout(io.StringIO()):
+                import weasyprint  # noqa: F401
+            return
+        except OSError:
+            for name in [name for name in sys.modules
+                         if name == "weasyprint" or name.startswith("weasyprint.")]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = search
+    import weasyprint  # noqa: F401, F811
 
 
 # Private keys WeasyPrint's tagger is made to write on each structure element (see
@@ -86,7 +120,7 @@ def _not_refused(record: logging.LogRecord) -> bool:
 
 
 def _fetcher_class():
-    use_layout_fonts_only()
+    import_weasyprint()
     _note_sources()
     logging.getLogger("weasyprint").addFilter(_not_refused)  # added once, however often called
     from weasyprint import URLFetcher
@@ -175,7 +209,7 @@ def _font_configuration(extra_fonts: tuple[Path, ...] = ()):
     """The process's FontConfiguration: one per process, since building it costs more than
     a small page. It knows the shipped fonts (fontconfig.conf) and `extra_fonts`, so that a
     character none of the CSS fonts has falls back to one of them, never to the host's."""
-    use_layout_fonts_only()
+    import_weasyprint()
     from weasyprint.text.ffi import ffi, fontconfig, pangoft2
     from weasyprint.text.fonts import FontConfiguration
 
