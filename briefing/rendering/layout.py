@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -206,8 +207,6 @@ class LayoutFolders:
     def _extended_in_template(self, folder: str) -> str | None:
         """The folder `{% extends "<folder>/…" %}` names in the folder's layout.html (the
         one the loader would use), or None."""
-        from jinja2 import Environment, TemplateSyntaxError, nodes
-
         from briefing.rendering.sandbox import LayoutFileRefused, read_layout_file
 
         for root in self.roots:
@@ -215,19 +214,8 @@ class LayoutFolders:
                 found = read_layout_file(root, [folder, "layout.html"])
             except LayoutFileRefused:  # rendering says why
                 return None
-            if found is None:
-                continue
-            try:
-                tree = Environment().parse(found[1])  # parsed, never run
-            except TemplateSyntaxError:  # rendering and `check` name the line
-                return None
-            for node in tree.find_all(nodes.Extends):
-                target = node.template
-                if isinstance(target, nodes.Const) and isinstance(target.value, str):
-                    first, slash, _rest = target.value.partition("/")
-                    return first if slash and LAYOUT_NAME.match(first) else None
-                return None
-            return None
+            if found is not None:
+                return _folder_extended_by(found[1])
         return None
 
     def _folder_settings(self, folder: str) -> _FolderSettings:
@@ -398,3 +386,23 @@ def _named_folders(path: Path, roots: list[Path]) -> set[str]:
         return set()
     return {name for name in _FOLDER_REFERENCE.findall(text)
             if any((root / name).is_dir() for root in roots)}
+
+
+@lru_cache(maxsize=64)
+def _folder_extended_by(template: str) -> str | None:
+    """The layout folder a template's `{% extends "<folder>/…" %}` names, or None. Parsed,
+    never run; remembered by the template's text, since parsing takes longer than a small
+    meeting takes to read (and `briefing.render` resolves its layouts on every call)."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    try:
+        tree = Environment().parse(template)
+    except TemplateSyntaxError:  # rendering and `check` name the line
+        return None
+    for node in tree.find_all(nodes.Extends):
+        target = node.template
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            first, slash, _rest = target.value.partition("/")
+            return first if slash and LAYOUT_NAME.match(first) else None
+        return None
+    return None
