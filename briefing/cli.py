@@ -209,6 +209,9 @@ def _in_workspace(workspace: Path, files) -> list[Path] | None:
 
 def _build_and_report(config, files, quiet: bool) -> int:
     """Run one build and print its warnings, failures and a one-line summary."""
+    from briefing.batch.forkserver import start_early
+
+    start_early(config, files)  # before the imports below: the server's run beside them
     from briefing.batch.build import build as run_build
 
     started = time.perf_counter()

@@ -91,7 +91,9 @@ def test_second_build_skips_all_without_loading_the_renderers(fleet):
     root, _result, before = fleet
     code = ("import sys\nfrom briefing.cli import main\nsys.argv = ['briefing', 'build']\n"
             "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
-            "print('\\n'.join(sys.modules))\nsys.exit(code)\n")
+            "import multiprocessing.forkserver as server\n"
+            "print('\\n'.join(sys.modules))\nprint('server', server._forkserver._forkserver_pid)\n"
+            "sys.exit(code)\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -99,7 +101,29 @@ def test_second_build_skips_all_without_loading_the_renderers(fleet):
     assert len(output_lines(result.stderr, "up")) == COUNT  # "up to date  <output>"
     modules = set(result.stdout.split())
     assert "weasyprint" not in modules and "matplotlib" not in modules
+    assert "server None" in result.stdout  # nor the workers' fork server
     assert pdfs(root) == before
+
+
+@pytest.mark.parametrize(("meetings", "flags", "starts"), [
+    (2, ["-j", "2"], True),  # nothing built yet: workers will render, start their server now
+    (1, ["-j", "2"], False),  # one output renders in the build's own process
+    (2, ["-j", "1"], False),
+])
+def test_the_fork_server_starts_before_the_meetings_are_read(tmp_path, meetings, flags, starts):
+    for index in range(meetings):
+        write_meeting(tmp_path / "inputs", f"m{index}.yaml", meeting(index))
+    code = ("import sys\nfrom briefing.config import load_config\n"
+            "from briefing.batch.forkserver import start_early\n"
+            f"start_early(load_config(sys.argv[1], build=('pack',), editions=('internal',), "
+            f"jobs={flags[1]}), None)\n"
+            "import multiprocessing.forkserver as server\n"
+            "print(server._forkserver._forkserver_pid is not None)\n"
+            "print('weasyprint' in sys.modules, 'briefing.meeting.models' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(starts), "False", "False"]  # and nothing heavy here
 
 
 def test_fresh_clone_with_new_timestamps_is_up_to_date(fleet, tmp_path):

@@ -9,7 +9,7 @@ set for the render's length makes one that needs too much memory fail alone. Tha
 starting a worker, and the charts are drawn meanwhile in a second process (chartprocess.py).
 
 On Linux the workers fork from a server that has already imported WeasyPrint and matplotlib
-(`briefing.preload`), so each starts in milliseconds rather than after a second of imports.
+(`briefing.batch.preload`, started by forkserver.py), so each starts in milliseconds rather than after a second of imports.
 The server runs no threads, so forking it is safe (the parent may run a progress-bar thread
 and is never forked). Elsewhere workers are spawned: macOS system libraries are not safe to
 use in a forked child, and Windows cannot fork.
@@ -28,6 +28,7 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from briefing.batch.forkserver import worker_context
 from briefing.config import Config
 from briefing.errors import BriefingError
 from briefing.meeting.series import Series
@@ -88,7 +89,7 @@ class WorkerPool:
         self.stopping = False
         log.debug("starting %d render worker%s", workers, "s" * (workers != 1))
         try:
-            self.context = _worker_context(multiprocessing)
+            self.context = worker_context(multiprocessing)
         except Exception as error:  # e.g. no processes left: every output says so
             self.start_failure = error
             workers = 0
@@ -244,36 +245,6 @@ def _kill(worker: _Worker) -> None:
 
 def _seconds(value: float) -> str:
     return f"{value:g} s"
-
-
-def _worker_context(multiprocessing):
-    """A fork server that preloads the heavy stages, on Linux; spawned workers elsewhere."""
-    if sys.platform != "linux" or "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["briefing.batch.preload"])
-    # Ctrl-C reaches the whole process group, and only the parent acts on it: the server
-    # starts with SIGINT blocked (briefing.batch.preload then ignores and unblocks it), so it and
-    # every worker forked from it are deaf to Ctrl-C from birth. The parent only defers a
-    # Ctrl-C that comes meanwhile (it is delivered as the block ends), never loses one.
-    import multiprocessing.forkserver
-
-    with _ctrl_c_blocked():
-        multiprocessing.forkserver.ensure_running()
-    return context
-
-
-@contextmanager
-def _ctrl_c_blocked() -> Iterator[None]:
-    """Hold back SIGINT from this thread (and processes it starts) for a moment."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _worker_main(connection, config: Config, level: int) -> None:
