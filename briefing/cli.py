@@ -207,8 +207,9 @@ def _in_workspace(workspace: Path, files) -> list[Path] | None:
     return [workspace / path for path in files] or None
 
 
-def _build_and_report(config, files, quiet: bool) -> int:
-    """Run one build and print its warnings, failures and a one-line summary."""
+def _build_and_report(config, files, quiet: bool, kept=None) -> int:  # noqa: ANN001
+    """Run one build and print its warnings, failures and a one-line summary; `kept`
+    (watch's KeptRenderers) keeps the renderers warm for the next build."""
     from briefing.batch.forkserver import start_early
 
     start_early(config, files)  # before the imports below: the server's run beside them
@@ -216,7 +217,7 @@ def _build_and_report(config, files, quiet: bool) -> int:
 
     started = time.perf_counter()
     with _progress_bar(quiet) as progress:
-        report = run_build(config, files, progress=progress)
+        report = run_build(config, files, progress=progress, kept=kept)
     for diagnostic in report.warnings:
         click.echo(f"warning: {diagnostic}", err=True)
     for _what, why in report.failed:
@@ -304,12 +305,16 @@ def watch(settings, interval, poll, workspace, verbose):
             logging.getLogger("briefing.batch.build").addFilter(
                 lambda record: not getattr(record, "up_to_date", False))
 
+        from briefing.batch.warm import KeptRenderers
+
+        kept = KeptRenderers()
+
         def on_change(config, error) -> None:
             if error is not None:
                 _show_error(error)
             else:
                 try:
-                    _build_and_report(config, None, quiet=False)
+                    _build_and_report(config, None, quiet=False, kept=kept)
                 except BriefingError as problem:
                     _show_error(problem)
             click.echo(f"watching for changes in {workspace.resolve()} (Ctrl-C to stop)",
@@ -319,6 +324,8 @@ def watch(settings, interval, poll, workspace, verbose):
             run_watch(workspace.resolve(), make_config, on_change, interval=interval, poll=poll)
         except KeyboardInterrupt:
             click.echo("stopped watching", err=True)
+        finally:
+            kept.stop()
         return 0
 
     _run(body, verbose)

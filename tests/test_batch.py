@@ -293,11 +293,14 @@ def test_a_second_build_waits_for_the_lock(fleet):
 @pytest.mark.parametrize("how", [[], ["--poll"]], ids=["notified", "polling"])
 def test_watch_rebuilds_on_save_and_survives_a_broken_save(workspace, how):
     write_meeting(workspace / "inputs", "m.yaml", meeting(1, "First"))
+    shutil.copytree(REPO / "layouts" / "pack", workspace / "layouts" / "pack")
+    template = workspace / "layouts" / "pack" / "layout.html"
     target = workspace / "output" / "m" / "pack-internal.pdf"
     log = workspace / "watch.log"
     with log.open("w") as stream:
         watcher = subprocess.Popen(
-            [sys.executable, "-m", "briefing", "watch", "--interval", "0.2", "-j", "1", *how],
+            [sys.executable, "-m", "briefing", "watch", "--interval", "0.2", "-j", "1", "-v",
+             "-l", "pack", "-e", "internal", *how],
             cwd=workspace, stderr=stream, stdout=stream)
     try:
         def wait_for(condition, what):
@@ -313,6 +316,13 @@ def test_watch_rebuilds_on_save_and_survives_a_broken_save(workspace, how):
         wait_for(lambda: "error: inputs/m.yaml:" in log.read_text(), "the error")
         write_meeting(workspace / "inputs", "m.yaml", meeting(1, "Third"))
         wait_for(pdf_says("Third 01"), "the rebuild after fixing the file")
+        # Rebuilds after meeting saves keep the renderers (fonts, templates) warm ...
+        assert "starting the renderers afresh" not in log.read_text()
+        # ... and a saved layout file makes new ones: the rebuild shows the edit.
+        template.write_text(template.read_text(encoding="utf-8").replace(
+            '"What we heard"', '"What residents told us"'), encoding="utf-8")
+        wait_for(pdf_says("What residents told us"), "the rebuild after a layout edit")
+        assert log.read_text().count("starting the renderers afresh") == 1
         assert "Traceback" not in log.read_text()
     finally:
         watcher.terminate()

@@ -25,7 +25,8 @@ from briefing.batch.freshness import (
 )
 from briefing.batch.reading import LOCK_NAME, find_meetings, output_name_problems, read_meetings, shown
 from briefing.batch.signing import signing_key
-from briefing.batch.workers import InProcess, WorkerPool, renders_here
+from briefing.batch.warm import KeptRenderers
+from briefing.batch.workers import Renderers, renderers_for
 from briefing.config import Config
 from briefing.errors import BriefingError, Diagnostic, InputError
 from briefing.files import is_inside, root_for, write_atomically
@@ -99,10 +100,12 @@ def in_shard(config: Config, job: Job) -> bool:
 
 
 def build(config: Config, paths: list[Path] | None = None, *, progress: Progress | None = None,
-          inputs_of: InputsOf = series_inputs) -> BuildReport:
+          inputs_of: InputsOf = series_inputs, kept: KeptRenderers | None = None) -> BuildReport:
     """Validate the meetings first, then render only what changed; never leave a torn PDF.
 
     `inputs_of` lists the files a pack is made from (freshness.series_inputs by default).
+    `kept` keeps the renderers warm for the next build (`watch`, `serve`); without it they
+    are started for this build and stopped at its end.
     """
     report = BuildReport()
     check_output_folders(config)
@@ -120,9 +123,9 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
             and _output_folder_is_ours(config, job, report)]
     if not jobs:
         return report
-    pool = _start_pool_early(config, jobs)
+    pool = _start_pool_early(config, jobs) if kept is None else None
     try:
-        _read_and_render(config, jobs, pool, report, progress, inputs_of)
+        _read_and_render(config, jobs, pool, report, progress, inputs_of, kept)
     finally:
         if pool is not None:
             pool.stop()
@@ -131,7 +134,7 @@ def build(config: Config, paths: list[Path] | None = None, *, progress: Progress
 
 def _read_and_render(config: Config, jobs: list[Job], pool: Renderers | None,
                      report: BuildReport, progress: Progress | None,
-                     inputs_of: InputsOf) -> None:
+                     inputs_of: InputsOf, kept: KeptRenderers | None) -> None:
     hasher = FileHasher()
     meetings: dict[Path, Series] = {}
     # Read everything, then write: every meeting is validated before the first PDF.
@@ -155,7 +158,7 @@ def _read_and_render(config: Config, jobs: list[Job], pool: Renderers | None,
     with output_lock(config.output):
         _remove_torn_files(config.output)
         todo = _stale_jobs(config, jobs, meetings, hasher, inputs_of, report)
-        _render_all(config, todo, report, hasher, progress, pool)
+        _render_all(config, todo, report, hasher, progress, pool or kept)
         if config.validate:
             for output in [*report.built, *report.skipped]:
                 validate_output(config, output, report)
@@ -222,13 +225,16 @@ def _stale_jobs(config: Config, jobs: list[Job], meetings: dict[Path, Series],
 
 def _render_all(config: Config, todo: list[tuple[Job, Series, Fingerprint]],
                 report: BuildReport, hasher: FileHasher, progress: Progress | None,
-                pool: Renderers | None) -> None:
+                pool: Renderers | KeptRenderers | None) -> None:
     if not todo:
         return
     # Every render runs under the time and memory limits: here for one output or -j 1, else
     # in worker processes. Started before the progress bar's thread (see chartprocess.py).
-    own_pool = _renderers(config, len(todo)) if pool is None else None
-    pool = pool or own_pool
+    own_pool = None
+    if isinstance(pool, KeptRenderers):
+        pool = pool.for_build(config, len(todo))
+    elif pool is None:
+        pool = own_pool = renderers_for(config, len(todo))
     if progress is not None:
         progress.begin(len(todo))
     try:
@@ -332,17 +338,6 @@ def _render_in_pool(config: Config, pool: Renderers, todo) -> Iterator[Result]:
         yield *jobs[job], outcome, seconds
 
 
-Renderers = WorkerPool | InProcess
-
-
-def _renderers(config: Config, outputs: int) -> Renderers:
-    """Render here for one output or -j 1 (where this process can hold itself to the
-    limits), else in as many workers as -j allows and there are outputs."""
-    if renders_here(config, outputs):
-        return InProcess(config)
-    return WorkerPool(config, min(config.jobs, outputs))
-
-
 def _start_pool_early(config: Config, jobs: list[Job]) -> Renderers | None:
     """Start the -j workers (or, rendering here, the chart process) before the meetings are
     read, so that their start-up overlaps the reading: only for --force or an output folder
@@ -350,7 +345,7 @@ def _start_pool_early(config: Config, jobs: list[Job]) -> Renderers | None:
     they start once the stale outputs are known, and only if there are some."""
     if not config.force and any(record_path(job.output).exists() for job in jobs):
         return None
-    return _renderers(config, len(jobs))
+    return renderers_for(config, len(jobs))
 
 
 @contextmanager

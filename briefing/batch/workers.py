@@ -76,11 +76,12 @@ class _Worker:
 class WorkerPool:
     """Worker processes for rendering; starting them begins at once, in the background."""
 
-    def __init__(self, config: Config, workers: int) -> None:
+    def __init__(self, config: Config, workers: int, *, most: int | None = None) -> None:
+        """Start `workers` now; with `most`, more start later as the work needs them."""
         import multiprocessing
 
         self.config = config
-        self.size = workers
+        self.size = max(workers, most or 0)
         self.level = logging.getLogger("briefing").getEffectiveLevel()
         self.workers: list[_Worker] = []
         self.context = None
@@ -398,3 +399,14 @@ def _limited(config: Config) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, 0)
         resource.setrlimit(resource.RLIMIT_AS, previous)
         signal.signal(signal.SIGALRM, handler)
+
+
+Renderers = WorkerPool | InProcess
+
+
+def renderers_for(config: Config, outputs: int) -> Renderers:
+    """Render here for one output or -j 1 (where this process can hold itself to the
+    limits), else in as many workers as -j allows and there are outputs."""
+    if renders_here(config, outputs):
+        return InProcess(config)
+    return WorkerPool(config, min(config.jobs, outputs))

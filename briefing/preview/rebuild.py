@@ -10,6 +10,7 @@ from pathlib import Path
 
 from briefing.batch.build import BuildReport, build, output_path
 from briefing.batch.reading import find_meetings, shown
+from briefing.batch.warm import KeptRenderers
 from briefing.config import Config
 from briefing.errors import BriefingError, InputError
 from briefing.preview.state import BUILDING, BUILT, FAILED, WARNINGS, Meeting, Output, PreviewState
@@ -25,12 +26,17 @@ def problem_lines(error: BriefingError) -> list[str]:
 
 
 class Rebuilder:
-    """The watcher's on_change for the preview: runs in the watcher's thread, warm (one
-    process, no workers), so a rebuild costs only what changed."""
+    """The watcher's on_change for the preview: runs in the watcher's thread and keeps its
+    renderers (workers, fonts, templates) warm between rebuilds, so a rebuild costs only
+    what changed. `stop` ends them."""
 
     def __init__(self, state: PreviewState, files: list[Path] | None) -> None:
         self.state = state
         self.files = files
+        self.kept = KeptRenderers()
+
+    def stop(self) -> None:
+        self.kept.stop()
 
     def __call__(self, config: Config | None, error: BriefingError | None) -> None:
         try:
@@ -71,7 +77,8 @@ class Rebuilder:
             config = replace(config, build=_first(config.build, viewed[1]),
                              editions=_first(config.editions, viewed[2]))
         try:
-            report = build(config, [meeting.path], progress=_Progress(self.state, meeting, config))
+            report = build(config, [meeting.path], progress=_Progress(self.state, meeting, config),
+                           kept=self.kept)
         except BriefingError as problem:
             self.state.update(meeting.name, state=FAILED, errors=tuple(problem_lines(problem)),
                               warnings=(), outputs=_cleared(meeting))

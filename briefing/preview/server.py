@@ -100,14 +100,17 @@ def serve(workspace: Path, make_config: Callable[[], Config], files: list[Path] 
             if not path.resolve().is_relative_to(config.inputs.resolve())]
 
     def watch_and_rebuild() -> None:
+        rebuild = Rebuilder(state, files)
         try:
-            watch(workspace, make_config, Rebuilder(state, files), poll=poll,
-                  interval=interval, stop=stop, also=also)
+            watch(workspace, make_config, rebuild, poll=poll, interval=interval, stop=stop,
+                  also=also)
         except Exception as error:  # the pages stay up, and say why they no longer refresh
             log.debug("watching stopped", exc_info=True)
             log.error("stopped watching for changes: %s", error)
             state.set_problems([f"the preview stopped watching for changes: {error}; restart "
                                 "`briefing serve`"])
+        finally:
+            rebuild.stop()
 
     watcher = threading.Thread(target=watch_and_rebuild, name="briefing-watch", daemon=True)
     server = _Server(uvicorn.Config(make_app(state, images, allowed_hosts(host)),
