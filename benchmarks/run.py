@@ -1,7 +1,7 @@
 """Turn a few timed runs of briefing into a table of medians and the ratios it aims for.
 
 Usage:  .venv/bin/python benchmarks/run.py [--runs N] [--only NAME,NAME]
-        (NAME is floor, cold, naive, warm, batch, noop, scale or memory)
+        (NAME is floor, cold, naive, warm, rebuild, batch, noop, scale or memory)
 
 Every figure is a median over N runs in fresh processes (or, for "warm", one process that
 builds 20 meetings in a row). The machine may be shared and noisy, so the targets are
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -207,7 +208,45 @@ def bench_memory() -> int:
     return peak
 
 
-MEASURES = ("floor", "cold", "naive", "warm", "batch", "noop", "scale", "memory")
+def bench_rebuild(saves: int) -> float:
+    """Median time `briefing watch` reports for rebuilding the sample pack after a save."""
+    root = workspace({SAMPLE.name: SAMPLE.read_text(encoding="utf-8")})
+    meeting = root / "inputs" / SAMPLE.name
+    original = meeting.read_text(encoding="utf-8")
+    log = root / "watch.log"
+    with log.open("w") as stream:
+        watcher = subprocess.Popen([PYTHON, "-m", "briefing", "watch", "-l", "pack", "-e",
+                                    "internal"], cwd=root, stdout=stream, stderr=stream)
+
+    def rounds() -> int:  # the watcher says so after each build
+        return log.read_text(encoding="utf-8").count("watching for changes")
+
+    def wait_for_round(after: int) -> None:
+        deadline = time.monotonic() + 300
+        while rounds() <= after:
+            if watcher.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"briefing watch failed:\n{log.read_text(encoding='utf-8')}")
+            time.sleep(0.02)
+
+    samples = []
+    try:
+        wait_for_round(0)
+        for save in range(saves):
+            done = rounds()
+            meeting.write_text(original.replace("Discussions were candid",
+                                                f"Discussions ({save}) were candid", 1),
+                               encoding="utf-8")
+            wait_for_round(done)
+            said = re.findall(r"1 built, .* in ([0-9.]+) s", log.read_text(encoding="utf-8"))
+            samples.append(float(said[-1]))
+    finally:
+        watcher.terminate()
+        watcher.wait()
+        shutil.rmtree(root)
+    return median(samples)
+
+
+MEASURES = ("floor", "cold", "naive", "warm", "rebuild", "batch", "noop", "scale", "memory")
 
 
 def main() -> None:
@@ -249,6 +288,8 @@ def main() -> None:
         row("warm: per pack, 20 in one process (median)", f"{warm:.3f} s", "<= 0.35 s",
             warm <= 0.35)
         row("warm: first pack in that process", f"{first:.3f} s")
+    if "rebuild" in chosen:
+        row("rebuild: save to rebuilt pack in `briefing watch`", f"{bench_rebuild(runs):.2f} s")
     if "batch" in chosen:
         one, two = bench_batch(runs)
         row("batch: 20 meetings, -j 1", f"{one:.2f} s")
