@@ -4,8 +4,8 @@ Usage:  .venv/bin/python benchmarks/run.py [--runs N] [--only NAME,NAME]
         (NAME is floor, cold, naive, warm, rebuild, batch, noop, scale or memory)
 
 Every figure is a median over N runs in fresh processes (or, for "warm", one process that
-builds 20 meetings in a row). The machine may be shared and noisy, so the targets are
-checked as ratios where the issue allows it.
+builds 20 meetings in a row, or "rebuild", one `briefing watch` rebuilding after saves).
+The machine may be shared and noisy, so the targets are checked as ratios where they can be.
 """
 
 from __future__ import annotations
