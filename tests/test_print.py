@@ -256,6 +256,37 @@ def test_uncovered_character_warns_with_file_and_line(workspace):
     assert strict.returncode == 1
 
 
+def test_a_layout_font_that_is_not_a_font_is_named_and_its_characters_not_counted(workspace):
+    fonts = workspace / "layouts" / "extra" / "fonts"
+    fonts.mkdir(parents=True)
+    (fonts / "Broken-Regular.ttf").write_bytes(b"\0\1\0\0" + b"not a font " * 100)
+    (workspace / "layouts" / "extra" / "layout.html").write_text("<p>{{ meeting.title }}</p>\n")
+    write_meeting(workspace / "inputs", "m.yaml", "meeting:\n  title: Test 会\n"
+                  "  date: 2025-07-12\n  venue: Hall\n")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert ("warning: layouts/extra/fonts/Broken-Regular.ttf: is not a font file that can be "
+            "read") in result.stderr
+    assert "'会' (U+4F1A" in result.stderr  # the shipped fonts still count, and lack it
+
+
+def test_font_coverage_is_each_fonts_best_unicode_character_map():
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from briefing.rendering.fontcheck import covered_characters
+    from briefing.rendering.layout import BUILTIN_LAYOUTS
+
+    fonts = sorted((BUILTIN_LAYOUTS / "base" / "fonts").glob("*.ttf"))
+    assert len(fonts) >= 6
+    for font in fonts:
+        covered, unreadable = covered_characters([(BUILTIN_LAYOUTS, font)])
+        with TTFont(io.BytesIO(font.read_bytes())) as reference:
+            assert covered == set(reference["cmap"].getBestCmap()), font.name
+        assert unreadable == []
+
+
 def test_same_inputs_give_identical_bytes_from_another_directory(built, tmp_path):
     other = with_sample(tmp_path / "a" / "quite" / "different" / "checkout")
     result = run_cli("build", "-l", "pack", cwd=other)

@@ -85,16 +85,16 @@ _CMAPS: dict[tuple[Path, tuple[int, int, int]], frozenset[int] | None] = {}
 
 
 def _cmap(data: bytes) -> frozenset[int] | None:
-    """The code points a font maps, or None if the bytes are not a readable font."""
-    import io
+    """The code points a font maps, or None if the bytes are not a readable font.
 
-    from fontTools.ttLib import TTFont
+    HarfBuzz reads the character map (the same best Unicode subtable fontTools would pick)
+    about ten times faster than fontTools, and a build reads every layout font's map."""
+    import uharfbuzz
 
-    try:
-        with TTFont(io.BytesIO(data), lazy=True) as font:
-            return frozenset(font["cmap"].getBestCmap() or ())
-    except Exception:  # fontTools raises many types for a broken file
+    face = uharfbuzz.Face(uharfbuzz.Blob(data))
+    if face.glyph_count == 0:  # HarfBuzz makes an empty face of what is not a font
         return None
+    return frozenset(face.unicodes)
 
 
 def uncovered_characters(meeting: Meeting, covered: frozenset[int]) -> list[Diagnostic]:
