@@ -130,14 +130,26 @@ class Renderer:
         self._covered: frozenset[int] | None = None  # characters the layouts' fonts draw
         self.chart_process = chart_process  # draws the charts while WeasyPrint loads, if any
 
-    def warm_up(self) -> None:
+    def warm_up(self, layout: str | None = None) -> None:
         """Load WeasyPrint and make its font configuration now, before the first PDF is asked
         for: a -j worker does this while the parent is still reading the meetings. Where
-        workers fork from the preloaded server (Linux) WeasyPrint is already imported."""
+        workers fork from the preloaded server (Linux) WeasyPrint is already imported. With a
+        layout, also compile its templates and load the post-processing stage: a render does
+        this while the chart process draws its charts."""
         from briefing.rendering.pdf import load_weasyprint
 
         with collector_paused():
             load_weasyprint(self.roots)
+            if layout is None:
+                return
+            import pikepdf  # noqa: F401  (tidy_pdf's)
+
+            for name, _path in self.config.layout(layout).files():
+                if name.endswith(".html"):  # "layouts[0]/pack/layout.html" -> "pack/layout.html"
+                    try:
+                        self.environment.get_template(name.split("/", 1)[1])
+                    except Exception:  # noqa: BLE001, S112 - rendering names the file and line
+                        continue
 
     def render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
         """The finished PDF's bytes (with the layout check's warnings); BriefingError if it
@@ -159,13 +171,15 @@ class Renderer:
         content = typeset(view.content)
         size = self.config.layout(layout).chart_size(self.config.paper)
         trend = series_trend_rows(series) if len(series.meetings) > 1 else None
-        charts = mark_charts(self._charts(content, trend, size), content,
+        asked = self._ask_for_charts(content, trend, size)
+        self.warm_up(layout)  # while the chart process draws the charts
+        page = self._page_facts(series, content, edition,
+                                self.config.layout(layout).furniture_sizes)
+        charts = mark_charts(self._charts(asked, content, trend, size), content,
                              [m.content for m in series.meetings[:-1]])
         html = render_html(self.environment, layout, content, edition, charts,
                            self.config.paper, self.config.print_shop,
-                           carried=view.carried, follows=view.follows,
-                           **self._page_facts(series, content, edition,
-                                              self.config.layout(layout).furniture_sizes))
+                           carried=view.carried, follows=view.follows, **page)
         meeting_day = view.content.meeting.date
         findings = []
         pdf, _refused = html_to_pdf(  # the sandbox warns of each URL it refuses, once
@@ -181,14 +195,18 @@ class Renderer:
             pdf = print_shop_boxes(pdf)
         return RenderedPDF(pdf, layout_warnings(series, layout, edition, findings))
 
-    def _charts(self, content, trend, size) -> list:
-        """The render's charts: from the chart process, if there is one (WeasyPrint loads
-        here meanwhile), else drawn here."""
+    def _ask_for_charts(self, content, trend, size) -> bool:
+        """Ask the chart process (if there is one) for the render's charts; whether it was."""
+        helper = self.chart_process
+        return helper is not None and helper.send((content, trend, self.font_path, size))
+
+    def _charts(self, asked: bool, content, trend, size) -> list:
+        """The render's charts: from the chart process, if they were asked of it, else drawn
+        here."""
         from briefing.rendering.chartprocess import draw_charts
 
         helper = self.chart_process
-        if helper is not None and helper.send((content, trend, self.font_path, size)):
-            self.warm_up()
+        if asked:
             charts = helper.receive()
             if charts is not None:
                 log.debug("%d charts drawn by the chart process (pid %s)", len(charts),
