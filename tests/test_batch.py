@@ -257,6 +257,25 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
             b"%%EOF")
 
 
+def test_a_worker_whose_build_was_stopped_as_it_started_ends_quietly():
+    """The race behind a Ctrl-C while workers start, made certain: the fork server forks a
+    worker, and the build's end of the worker's pipe closes before the worker is told
+    anything. The worker ends without a traceback (the build has already said
+    "interrupted")."""
+    code = ("import multiprocessing, os\nfrom multiprocessing.connection import wait\n"
+            "from briefing.batch.forkserver import worker_context\n"
+            "worker_context(multiprocessing)\n"
+            "import multiprocessing.forkserver as server\n"
+            "sentinel, pipe = server.connect_to_new_process([])\n"
+            "os.close(pipe)\n"
+            "print(wait([sentinel], timeout=60) == [sentinel])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert "Traceback" not in result.stderr, result.stderr
+
+
 def _group_ends(group: int, within: float) -> bool:
     """Whether every process of a process group has gone (and been reaped) within a time."""
     deadline = time.monotonic() + within

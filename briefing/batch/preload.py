@@ -9,10 +9,25 @@ instead, with a message the build reports against every output.
 try:
     import signal
 
-    # The server starts with SIGINT blocked (workers.py); ignored first, then unblocked, a
+    # The server starts with SIGINT blocked (forkserver.py); ignored first, then unblocked, a
     # Ctrl-C sent while it started is dropped here instead of interrupting the imports.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+except Exception:  # noqa: BLE001, S110 (see the docstring)
+    pass
+
+try:
+    import sys
+
+    def _quiet_when_the_build_is_gone(kind, value, traceback) -> None:  # noqa: ANN001
+        """A worker forked just as its build was stopped (Ctrl-C) finds the build's end of
+        its pipe closed before it was told anything: it ends without a traceback, since the
+        build has already said it was interrupted. Anything else is shown as usual."""
+        if issubclass(kind, (EOFError, BrokenPipeError, ConnectionResetError)):
+            return
+        sys.__excepthook__(kind, value, traceback)
+
+    sys.excepthook = _quiet_when_the_build_is_gone  # workers fork with it
 except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
 
