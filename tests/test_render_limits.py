@@ -29,6 +29,12 @@ def heavy_meeting() -> str:
     return HEAD.format(title="Heavy") + "data:\n" + data
 
 
+# A layout whose loops run 10,000,000,000 times (minutes of work on any machine): Jinja's
+# sandbox allows each `range`, and only the time limit stops it.
+ENDLESS_LAYOUT = ('{% extends "base/base.html" %}{% block main %}{% for i in range(100000) %}'
+                  "{% for j in range(100000) %}{% endfor %}{% endfor %}{% endblock %}\n")
+
+
 @pytest.fixture
 def batch(workspace: Path) -> Path:
     """inputs/a-heavy.yaml (rendered first) and three one-page meetings."""
@@ -52,6 +58,7 @@ def test_a_render_over_the_time_limit_fails_alone_and_the_rest_build(batch, jobs
             "limit of 5 s, so it was stopped; raise it with --timeout") in result.stderr
     assert "3 built, 0 up to date, 1 failed" in result.stderr
     assert small_packs(batch) == ["b0", "b1", "b2"]
+    assert not list(batch.rglob("*.part"))  # nothing half-written is left
     assert "Traceback" not in result.stderr
 
 
@@ -77,16 +84,21 @@ def test_a_worker_killed_mid_render_fails_only_its_output(batch):
 
 
 def test_one_output_renders_in_the_build_process_under_the_time_limit(workspace):
-    """No worker is started for a single output, and its time limit still holds."""
-    write_meeting(workspace / "inputs", "a-heavy.yaml", heavy_meeting())
-    result = run_cli("build", "--timeout", "3", "-v", cwd=workspace)
+    """No worker is started for a single output, and its time limit still holds: here for a
+    workspace layout that would never finish (the threat the limit exists for), stopped after
+    the one second it is allowed, leaving no PDF behind."""
+    write_meeting(workspace / "inputs", "a.yaml", HEAD.format(title="Endless"))
+    (workspace / "layouts" / "endless").mkdir(parents=True)
+    (workspace / "layouts" / "endless" / "layout.html").write_text(ENDLESS_LAYOUT)
+    result = run_cli("build", "-l", "endless", "--timeout", "1", "-v", cwd=workspace)
     assert result.returncode == 1, result.stderr
-    assert "rendering output/a-heavy/pack-internal.pdf in this process" in result.stderr
+    assert "rendering output/a/endless-internal.pdf in this process" in result.stderr
     assert "starting 1 render worker" not in result.stderr
-    assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
-            "limit of 3 s, so it was stopped") in result.stderr
+    assert ("error: output/a/endless-internal.pdf: rendering it took longer than the time "
+            "limit of 1 s, so it was stopped") in result.stderr
     assert "0 built, 0 up to date, 1 failed" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not [path for path in workspace.rglob("*") if ".pdf" in path.name]
 
 
 def test_timeout_and_memory_settings_are_checked_with_their_line(workspace):
