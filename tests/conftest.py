@@ -45,6 +45,12 @@ def yaml_tree(node, with_columns: bool = True):
                      for key, value in node.value])
 
 
+# A layout whose loops run 10,000,000,000 times (minutes of work on any machine): Jinja's
+# sandbox allows each `range`, and only a time limit or a stop ends its render.
+ENDLESS_LAYOUT = ('{% extends "base/base.html" %}{% block main %}{% for i in range(100000) %}'
+                  "{% for j in range(100000) %}{% endfor %}{% endfor %}{% endblock %}\n")
+
+
 def normalise(text: str) -> str:
     """PDF text with line breaks and runs of spaces collapsed, for phrase matching."""
     return re.sub(r"\s+", " ", text).strip()

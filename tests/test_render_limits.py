@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_meeting
+from conftest import ENDLESS_LAYOUT, run_cli, write_meeting
 
 HEAD = "meeting:\n  title: {title}\n  date: 2025-07-12\n  venue: Hall\n"
 
@@ -27,12 +27,6 @@ def heavy_meeting() -> str:
                                  + "]\n" for j in range(10))
         for k in range(3))
     return HEAD.format(title="Heavy") + "data:\n" + data
-
-
-# A layout whose loops run 10,000,000,000 times (minutes of work on any machine): Jinja's
-# sandbox allows each `range`, and only the time limit stops it.
-ENDLESS_LAYOUT = ('{% extends "base/base.html" %}{% block main %}{% for i in range(100000) %}'
-                  "{% for j in range(100000) %}{% endfor %}{% endfor %}{% endblock %}\n")
 
 
 @pytest.fixture
