@@ -333,6 +333,18 @@ def sample_pack(tmp_path_factory) -> Path:
         "pack-internal.pdf"
 
 
+@pytest.fixture(scope="session")
+def print_shop_brief(tmp_path_factory) -> Path:
+    """The sample's brief on A5 for a print shop (`--print-shop`), built once per session."""
+    def make(root: Path) -> None:
+        result = run_cli("build", "-l", "brief", "--paper", "A5", "--print-shop",
+                         cwd=with_sample(root))
+        assert result.returncode == 0, result.stderr
+
+    return made_once(tmp_path_factory, "print-shop", make) / "output" / SAMPLE.stem / \
+        "brief-internal.pdf"
+
+
 def wait_for(condition, what: str, process: subprocess.Popen, log: Path, seconds: float = 120):
     """Poll until condition() is true (returning its value), while the process runs; fail with
     its log when it stops or the time runs out. Waits on a condition, never a fixed time."""
