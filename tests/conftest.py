@@ -210,13 +210,14 @@ def _apply(matrix: tuple, point: tuple[float, float]) -> tuple[float, float]:
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None,
             fresh: bool = False) -> subprocess.CompletedProcess:
-    """Run the real command line: in a fresh process, except `check`, `build` and `--help`,
-    which run the same `main` in this process (a process adds only its start-up to what they
-    prove, and a build's workers then fork from one server per test process; `fresh=True`
-    forces a process, and each command keeps at least one test that way)."""
+    """Run the real command line: the same `main` in this process (a process adds only its
+    start-up to what a command proves, and a build's workers then fork from one server per
+    test process), except `watch` and `serve`, which run until stopped, and a run with an
+    environment of its own. `fresh=True` forces a process, and each command keeps at least
+    one test that way."""
     # A fixed "pack made" date, so two builds either side of midnight still match byte for byte.
     fixed = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1760000000")}
-    if not fresh and env is None and args and (args[0] in ("check", "build") or "--help" in args):
+    if not fresh and env is None and args and args[0] not in ("watch", "serve"):
         return run_in_process(*args, cwd=cwd, env=fixed)
     return subprocess.run([sys.executable, "-m", "briefing", *args], cwd=cwd,
                           capture_output=True, text=True,

@@ -72,7 +72,7 @@ def test_unknown_layout_is_a_clear_error(sample_workspace):
 
 
 def test_python_dash_m_and_version(workspace):
-    result = run_cli("--version", cwd=workspace)
+    result = run_cli("--version", cwd=workspace, fresh=True)
     assert result.returncode == 0
     assert "briefing" in result.stdout
 
@@ -150,7 +150,7 @@ def test_docs_names_the_format_guide_and_new_points_to_it(tmp_path):
     guide = Path(result.stdout.strip())
     assert guide.name == "meeting-format.md" and guide.is_absolute()
     assert guide.read_text(encoding="utf-8").startswith("# The meeting file")
-    made = run_cli("new", "inputs/first.yaml", cwd=tmp_path)
+    made = run_cli("new", "inputs/first.yaml", cwd=tmp_path, fresh=True)
     assert made.returncode == 0, made.stderr
     assert str(guide) in made.stderr
     assert "briefing docs" in (tmp_path / "inputs" / "first.yaml").read_text(encoding="utf-8")
