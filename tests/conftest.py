@@ -231,6 +231,14 @@ def run_in_process(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProc
     import io
     import logging
 
+    # What a build's chart process imports before it draws (chartprocess._child). It is forked
+    # from this process, so with these loaded here it is ready at once; otherwise each build
+    # waits about half a second for it to load them. (A command's own process loads WeasyPrint
+    # meanwhile; this one has WeasyPrint loaded already.)
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+    import briefing.rendering.charts  # noqa: F401
     from briefing.cli import main
 
     out, err = io.StringIO(), io.StringIO()
