@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, pdf_pages, run_cli, with_sample, write_meeting
+from conftest import SAMPLE, pdf_layout, pdf_pages, run_cli, with_sample, write_meeting
 
 LAYOUTS = ("pack", "brief", "large-print")
 
@@ -72,9 +72,9 @@ MARKING_WORDS = {"OFFICIAL", "OFFICIAL-SENSITIVE", "PERSONAL", "DATA"}
 
 
 def marking_lines(page, top: bool) -> list[list[dict]]:
-    """Lines of marking words in the top (or bottom) 15% of the page."""
+    """Lines of marking words in the top (or bottom) 15% of the page (a pdf_layout page)."""
     lines: dict[int, list[dict]] = {}
-    for word in page.extract_words(extra_attrs=["fontname", "size"]):
+    for word in page.words:
         in_band = (word["bottom"] < page.height * 0.15 if top
                    else word["top"] > page.height * 0.85)
         if in_band and word["text"] in MARKING_WORDS:
@@ -83,20 +83,17 @@ def marking_lines(page, top: bool) -> list[list[dict]]:
 
 
 def test_marking_bold_capitals_centred_top_and_bottom_of_every_page(built):
-    import pdfplumber
-
     for pdf_path in all_pdfs(built):
-        with pdfplumber.open(pdf_path) as pdf:
-            for number, page in enumerate(pdf.pages, start=1):
-                where = f"{pdf_path.parent.name}/{pdf_path.name} page {number}"
-                for top in (True, False):
-                    lines = marking_lines(page, top)
-                    assert any(w["text"].startswith("OFFICIAL") for line in lines
-                               for w in line), (where, top)
-                    for line in lines:
-                        assert all("Bold" in w["fontname"] for w in line), where
-                        middle = (min(w["x0"] for w in line) + max(w["x1"] for w in line)) / 2
-                        assert abs(middle - page.width / 2) < 3, (where, top, middle)
+        for page in pdf_layout(pdf_path, fonts=True):
+            where = f"{pdf_path.parent.name}/{pdf_path.name} page {page.number}"
+            for top in (True, False):
+                lines = marking_lines(page, top)
+                assert any(w["text"].startswith("OFFICIAL") for line in lines
+                           for w in line), (where, top)
+                for line in lines:
+                    assert all("Bold" in w["fontname"] for w in line), where
+                    middle = (min(w["x0"] for w in line) + max(w["x1"] for w in line)) / 2
+                    assert abs(middle - page.width / 2) < 3, (where, top, middle)
 
 
 MM = 72 / 25.4
