@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import yaml
@@ -43,26 +45,190 @@ def yaml_tree(node, with_columns: bool = True):
                      for key, value in node.value])
 
 
+# A layout whose loops run 10,000,000,000 times (minutes of work on any machine): Jinja's
+# sandbox allows each `range`, and only a time limit or a stop ends its render.
+ENDLESS_LAYOUT = ('{% extends "base/base.html" %}{% block main %}{% for i in range(100000) %}'
+                  "{% for j in range(100000) %}{% endfor %}{% endfor %}{% endblock %}\n")
+
+
 def normalise(text: str) -> str:
     """PDF text with line breaks and runs of spaces collapsed, for phrase matching."""
     return re.sub(r"\s+", " ", text).strip()
 
 
 def pdf_pages(path: Path) -> list[str]:
+    """Each page's text, as pypdf extracts it, normalised. A file is read once per test process
+    for as long as it is the same file (the same inode, size and modification time)."""
+    stat = Path(path).stat()
+    return list(_pdf_pages(Path(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+
+
+@functools.cache
+def _pdf_pages(path: Path, *_identity: int) -> tuple[str, ...]:
     from pypdf import PdfReader
 
-    return [normalise(page.extract_text() or "") for page in PdfReader(path).pages]
+    return tuple(normalise(page.extract_text() or "") for page in PdfReader(path).pages)
+
+
+class PageLayout(NamedTuple):
+    """One page as drawn: its number (from 1), size in points, words and drawn boxes."""
+
+    number: int
+    width: float
+    height: float
+    words: list[dict]  # text, x0, x1, top, bottom (and fontname, size): pdfplumber's words
+    drawings: list[dict]  # x0, x1, top, bottom of each image and each painted subpath
+
+
+def pdf_layout(path: Path, fonts: bool = False) -> tuple[PageLayout, ...]:
+    """Where each page's words, images and painted lines and shapes are, in the terms
+    pdfplumber gives them (points, measured from the page's top-left corner), read with PDFium
+    in a twentieth of the time pdfplumber's parser takes. With fonts, each word also has the
+    font's name and size, and a change of either starts a new word (as pdfplumber's
+    extract_words(extra_attrs=["fontname", "size"]) does). Read once, as pdf_pages is."""
+    stat = Path(path).stat()
+    return _pdf_layout(Path(path), fonts, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _pdf_layout(path: Path, fonts: bool, *_identity: int) -> tuple[PageLayout, ...]:
+    import pypdfium2 as pdfium
+    from pdfplumber.utils import extract_words
+
+    document = pdfium.PdfDocument(path)
+    try:
+        pages = []
+        for number, page in enumerate(document, start=1):
+            height = page.get_height()
+            text = page.get_textpage()
+            pages.append(PageLayout(number, page.get_width(), height,
+                                    extract_words(_pdfium_chars(text.raw, height, fonts),
+                                                  extra_attrs=["fontname", "size"] if fonts
+                                                  else None),
+                                    _pdfium_drawings(page.raw, height)))
+            text.close()
+            page.close()
+        return tuple(pages)
+    finally:
+        document.close()
+
+
+def _pdfium_chars(text_page, height: float, fonts: bool = False) -> list[dict]:
+    """The page's characters as pdfminer boxes them: from the pen's start to its advance, and
+    from the font's descent below the baseline to one font size above that; one per glyph.
+    (PDFium gives a glyph that stands for several characters, or that it decomposes, such as
+    an ellipsis into three full stops, as several characters in the same box; and it marks a
+    hyphen that ends a line as U+0002.)"""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    box, matrix, chars = raw.FS_RECTF(), raw.FS_MATRIX(), []
+    name, flags = ctypes.create_string_buffer(256), ctypes.c_int()
+    for index in range(raw.FPDFText_CountChars(text_page)):
+        if raw.FPDFText_IsGenerated(text_page, index) == 1:  # a space PDFium inferred
+            continue
+        raw.FPDFText_GetLooseCharBox(text_page, index, box)
+        character = chr(raw.FPDFText_GetUnicode(text_page, index))
+        if chars and (chars[-1]["x0"], chars[-1]["x1"], chars[-1]["box_bottom"]) == (
+                box.left, box.right, box.bottom):
+            chars[-1]["text"] += character  # the same glyph
+            continue
+        raw.FPDFText_GetMatrix(text_page, index, matrix)
+        upright = matrix.b == 0 and matrix.c == 0 and matrix.a * matrix.d > 0
+        bottom = height - box.bottom
+        top = bottom - raw.FPDFText_GetFontSize(text_page, index) * abs(matrix.d) if upright \
+            else height - box.top
+        chars.append({"text": "-" if character == "\x02" else character, "x0": box.left,
+                      "x1": box.right, "top": top, "bottom": bottom, "doctop": top,
+                      "upright": upright, "box_bottom": box.bottom})
+        if fonts:  # the font's name as the PDF has it (subset tag too), its size in points
+            raw.FPDFText_GetFontInfo(text_page, index, name, len(name), flags)
+            chars[-1].update(fontname=name.value.decode("utf-8", "replace"),
+                             size=bottom - top)
+    for char in chars:
+        char["text"] = _COMPOSED.get(char["text"], char["text"])
+    return chars
+
+
+_COMPOSED = {"...": "\u2026"}  # what PDFium decomposes, as the PDF's text has it
+
+
+def _pdfium_drawings(page, height: float) -> list[dict]:
+    """Each image's box and each painted subpath's (its points' extent, as pdfminer splits a
+    path at each move), in forms too; text and shadings are left out."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    boxes: list[dict] = []
+    x, y, matrix = ctypes.c_float(), ctypes.c_float(), raw.FS_MATRIX()
+
+    def place(points, outer):
+        placed = [_apply(outer, point) for point in points]
+        xs, ys = [p[0] for p in placed], [p[1] for p in placed]
+        boxes.append({"x0": min(xs), "x1": max(xs), "top": height - max(ys),
+                      "bottom": height - min(ys)})
+
+    def walk(objects, outer):
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            raw.FPDFPageObj_GetMatrix(obj, matrix)
+            own = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                walk([raw.FPDFFormObj_GetObject(obj, index)
+                      for index in range(raw.FPDFFormObj_CountObjects(obj))],
+                     _multiply(own, outer))
+            elif kind == raw.FPDF_PAGEOBJ_IMAGE:
+                place([(0, 0), (1, 0), (0, 1), (1, 1)], _multiply(own, outer))
+            elif kind == raw.FPDF_PAGEOBJ_PATH:
+                subpath: list[tuple[float, float]] = []
+                curve = 0
+                for index in range(raw.FPDFPath_CountSegments(obj)):
+                    segment = raw.FPDFPath_GetPathSegment(obj, index)
+                    raw.FPDFPathSegment_GetPoint(segment, x, y)
+                    kind = raw.FPDFPathSegment_GetType(segment)
+                    if kind == raw.FPDF_SEGMENT_MOVETO:
+                        if subpath:
+                            place(subpath, _multiply(own, outer))
+                        subpath, curve = [(x.value, y.value)], 0
+                    elif kind == raw.FPDF_SEGMENT_BEZIERTO:
+                        curve += 1  # two control points, then the end: pdfminer keeps the end
+                        if curve % 3 == 0:
+                            subpath.append((x.value, y.value))
+                    else:
+                        subpath.append((x.value, y.value))
+                if subpath:
+                    place(subpath, _multiply(own, outer))
+
+    walk([raw.FPDFPage_GetObject(page, index)
+          for index in range(raw.FPDFPage_CountObjects(page))], (1, 0, 0, 1, 0, 0))
+    return boxes
+
+
+def _multiply(first: tuple, then: tuple) -> tuple:
+    """The matrix applying `first`, then `then` (PDF's row-vector convention)."""
+    a, b, c, d, e, f = first
+    a2, b2, c2, d2, e2, f2 = then
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _apply(matrix: tuple, point: tuple[float, float]) -> tuple[float, float]:
+    a, b, c, d, e, f = matrix
+    return (a * point[0] + c * point[1] + e, b * point[0] + d * point[1] + f)
 
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None,
             fresh: bool = False) -> subprocess.CompletedProcess:
-    """Run the real command line: in a fresh process, except `check`, `build` and `--help`,
-    which run the same `main` in this process (a process adds only its start-up to what they
-    prove, and a build's workers then fork from one server per test process; `fresh=True`
-    forces a process, and each command keeps at least one test that way)."""
+    """Run the real command line: the same `main` in this process (a process adds only its
+    start-up to what a command proves, and a build's workers then fork from one server per
+    test process), except `watch` and `serve`, which run until stopped, and a run with an
+    environment of its own. `fresh=True` forces a process, and each command keeps at least
+    one test that way."""
     # A fixed "pack made" date, so two builds either side of midnight still match byte for byte.
     fixed = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1760000000")}
-    if not fresh and env is None and args and (args[0] in ("check", "build") or "--help" in args):
+    if not fresh and env is None and args and args[0] not in ("watch", "serve"):
         return run_in_process(*args, cwd=cwd, env=fixed)
     return subprocess.run([sys.executable, "-m", "briefing", *args], cwd=cwd,
                           capture_output=True, text=True,
@@ -76,6 +242,14 @@ def run_in_process(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProc
     import io
     import logging
 
+    # What a build's chart process imports before it draws (chartprocess._child). It is forked
+    # from this process, so with these loaded here it is ready at once; otherwise each build
+    # waits about half a second for it to load them. (A command's own process loads WeasyPrint
+    # meanwhile; this one has WeasyPrint loaded already.)
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+    import briefing.rendering.charts  # noqa: F401
     from briefing.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -177,6 +351,18 @@ def sample_pack(tmp_path_factory) -> Path:
 
     return made_once(tmp_path_factory, "sample", make) / "output" / SAMPLE.stem / \
         "pack-internal.pdf"
+
+
+@pytest.fixture(scope="session")
+def print_shop_brief(tmp_path_factory) -> Path:
+    """The sample's brief on A5 for a print shop (`--print-shop`), built once per session."""
+    def make(root: Path) -> None:
+        result = run_cli("build", "-l", "brief", "--paper", "A5", "--print-shop",
+                         cwd=with_sample(root))
+        assert result.returncode == 0, result.stderr
+
+    return made_once(tmp_path_factory, "print-shop", make) / "output" / SAMPLE.stem / \
+        "brief-internal.pdf"
 
 
 def wait_for(condition, what: str, process: subprocess.Popen, log: Path, seconds: float = 120):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, minimal_meeting, pdf_pages, run_cli, write_meeting
+from conftest import ENDLESS_LAYOUT, REPO, minimal_meeting, pdf_pages, run_cli, write_meeting
 from conftest import wait_for as conftest_wait_for
 
 COUNT = 20
@@ -230,12 +230,17 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
     """Ctrl-C reaches the whole process group (parent, fork server, workers): one message,
     exit code 130, no traceback from any process, no torn file, no process left behind.
     It is sent on a definite event, a line of the build's own log: as it starts its workers
-    (the moment a Ctrl-C was once lost), or once it has written a PDF."""
+    (the moment a Ctrl-C was once lost), or once it has written a PDF. Each meeting is also
+    built in a layout that never finishes, so the build is still running when the Ctrl-C
+    comes, however slowly this test reads its log."""
     _root, _result, old = fleet
     for index in range(COUNT):
         write_meeting(fleet_copy / "inputs", f"m{index:02}.yaml", meeting(index, "Revised"))
+    (fleet_copy / "layouts" / "endless").mkdir()
+    (fleet_copy / "layouts" / "endless" / "layout.html").write_text(ENDLESS_LAYOUT)
     force = ["--force"] if moment.startswith("forced") else []
-    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", "-v", *force],
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", "-v",
+                              "-l", "pack", "-l", "endless", *force],
                              cwd=fleet_copy, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)
     awaited = "starting 2 render workers" if moment.endswith("start") else "built "
@@ -277,14 +282,37 @@ def test_a_worker_whose_build_was_stopped_as_it_started_ends_quietly():
 
 
 def _group_ends(group: int, within: float) -> bool:
-    """Whether every process of a process group has gone (and been reaped) within a time."""
+    """Whether every process of a process group has ended within a time. (One that has ended
+    but whose parent ended first waits, a zombie, for the system's first process to reap it:
+    in some containers that takes seconds. It runs nothing, so it counts as ended.)"""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
+        if not _running_in_group(group):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _running_in_group(group: int) -> bool:
+    """Whether a process of the group is running (on Linux, read from /proc; elsewhere, any
+    process of the group that has not been reaped counts)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
         try:
             os.killpg(group, 0)
         except ProcessLookupError:
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it has just gone
+            continue
+        state, _parent, process_group = stat[stat.rindex(")") + 2:].split()[:3]
+        if int(process_group) == group and state != "Z":
             return True
-        time.sleep(0.1)
     return False
 
 

@@ -13,7 +13,7 @@ from test_pipeline import _struct_elements
 from briefing.meeting.models import DataSet
 from briefing.rendering.charts import alt_text, draw
 
-from conftest import REPO, pdf_pages, run_cli, write_meeting
+from conftest import REPO, pdf_layout, pdf_pages, run_cli, write_meeting
 
 FONTS = REPO / "layouts" / "base" / "fonts"
 PAPERS = ("A4", "A5")
@@ -182,8 +182,6 @@ def test_bengali_arabic_and_urdu_chart_labels_are_shaped_as_harfbuzz_shapes_them
 def test_chart_text_prints_at_body_size_or_more(printed, paper, layout):
     """Every glyph of every chart, at the size it prints (font size times every matrix
     around it): 12 pt or more in the pack, 16 pt or more in large print, on A4 and A5."""
-    import pdfplumber
-
     least = LAYOUTS[layout]
     for meeting in ("scripts", "money"):
         path = printed / paper / meeting / f"{layout}-internal.pdf"
@@ -191,9 +189,9 @@ def test_chart_text_prints_at_body_size_or_more(printed, paper, layout):
         assert len(sizes) > 5, (meeting, sizes)
         assert min(sizes) >= least - 0.05, (paper, layout, meeting, min(sizes))
         assert max(sizes) <= least + 0.05  # drawn for its width, not stretched to it
-        # pdfplumber reads the chart's series names at the same sizes
-        with pdfplumber.open(path) as pdf:
-            words = [w for page in pdf.pages for w in page.extract_words(extra_attrs=["size"])]
+        # read back as text (pdfplumber's words, through PDFium), the chart's series names
+        # print at the same sizes
+        words = [w for page in pdf_layout(path, fonts=True) for w in page.words]
         named = [w["size"] for w in words if w["text"] in ("2023-24", "2024-25", "North")]
         assert all(size >= least - 0.05 for size in named), named
 

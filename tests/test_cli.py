@@ -16,19 +16,25 @@ from conftest import REPO, minimal_meeting, run_cli, write_meeting
 from conftest import wait_for as conftest_wait_for
 
 
-def test_build_succeeds_and_names_the_output(sample_workspace):
-    result = run_cli("build", cwd=sample_workspace)
+def test_build_succeeds_and_names_the_output(workspace):
+    """A one-page meeting: this and the next are about where the command writes, not what the
+    pages hold (the session's sample_pack fixture builds the sample with the same command)."""
+    write_meeting(workspace / "inputs", "2025-battersea-lrap.yaml", minimal_meeting())
+    result = run_cli("build", cwd=workspace)
     assert result.returncode == 0, result.stderr
-    assert (sample_workspace / "output" / "2025-battersea-lrap" / "pack-internal.pdf").is_file()
+    assert (workspace / "output" / "2025-battersea-lrap" / "pack-internal.pdf").is_file()
     assert "1 built" in result.stderr
 
 
-def test_build_one_named_file_into_another_folder(sample_workspace):
+def test_build_one_named_file_into_another_folder(workspace):
+    write_meeting(workspace / "inputs", "2025-battersea-lrap.yaml", minimal_meeting())
+    write_meeting(workspace / "inputs", "other.yaml", minimal_meeting())
     result = run_cli("build", "inputs/2025-battersea-lrap.yaml", "--output", "elsewhere",
-                     "--layout", "pack", cwd=sample_workspace)
+                     "--layout", "pack", cwd=workspace)
     assert result.returncode == 0, result.stderr
-    assert (sample_workspace / "elsewhere" / "2025-battersea-lrap" / "pack-internal.pdf").is_file()
-    assert not (sample_workspace / "output").exists()
+    assert (workspace / "elsewhere" / "2025-battersea-lrap" / "pack-internal.pdf").is_file()
+    assert not (workspace / "elsewhere" / "other").exists()  # only the named file
+    assert not (workspace / "output").exists()
 
 
 def test_missing_input_file_is_one_line_error(workspace):
@@ -66,7 +72,7 @@ def test_unknown_layout_is_a_clear_error(sample_workspace):
 
 
 def test_python_dash_m_and_version(workspace):
-    result = run_cli("--version", cwd=workspace)
+    result = run_cli("--version", cwd=workspace, fresh=True)
     assert result.returncode == 0
     assert "briefing" in result.stdout
 
@@ -144,7 +150,7 @@ def test_docs_names_the_format_guide_and_new_points_to_it(tmp_path):
     guide = Path(result.stdout.strip())
     assert guide.name == "meeting-format.md" and guide.is_absolute()
     assert guide.read_text(encoding="utf-8").startswith("# The meeting file")
-    made = run_cli("new", "inputs/first.yaml", cwd=tmp_path)
+    made = run_cli("new", "inputs/first.yaml", cwd=tmp_path, fresh=True)
     assert made.returncode == 0, made.stderr
     assert str(guide) in made.stderr
     assert "briefing docs" in (tmp_path / "inputs" / "first.yaml").read_text(encoding="utf-8")

@@ -177,7 +177,7 @@ def test_committed_schema_is_current_and_accepts_the_sample():
     import jsonschema
     import yaml
 
-    result = run_cli("schema", cwd=REPO)
+    result = run_cli("schema", cwd=REPO, fresh=True)
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     committed = json.loads((REPO / "meeting.schema.json").read_text(encoding="utf-8"))

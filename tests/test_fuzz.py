@@ -26,7 +26,7 @@ from briefing.meeting.loading import load_meeting  # noqa: E402
 
 from conftest import composed  # noqa: E402
 
-LOAD_EXAMPLES = int(os.environ.get("BRIEFING_FUZZ_EXAMPLES", "200"))
+LOAD_EXAMPLES = int(os.environ.get("BRIEFING_FUZZ_EXAMPLES", "100"))  # Hypothesis's own default
 BUILD_EXAMPLES = max(10, LOAD_EXAMPLES // 20)
 SHOWN = "inputs/fuzz.yaml"
 

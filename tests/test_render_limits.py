@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_meeting
+from conftest import ENDLESS_LAYOUT, run_cli, write_meeting
 
 HEAD = "meeting:\n  title: {title}\n  date: 2025-07-12\n  venue: Hall\n"
 
@@ -45,13 +45,15 @@ def small_packs(root: Path) -> list[str]:
 @pytest.mark.parametrize(("jobs", "where"), [("1", "in this process"), ("2", "in worker")])
 def test_a_render_over_the_time_limit_fails_alone_and_the_rest_build(batch, jobs, where):
     (batch / "briefing.toml").write_text("timeout = 600\n")  # the flag overrides the file
-    result = run_cli("build", "-j", jobs, "--timeout", "5", "-v", cwd=batch)
+    # 3 s: each one-page meeting renders in about 0.2 s, the heavy one in minutes
+    result = run_cli("build", "-j", jobs, "--timeout", "3", "-v", cwd=batch)
     assert result.returncode == 1, result.stderr
     assert f"rendering output/a-heavy/pack-internal.pdf {where}" in result.stderr
     assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
-            "limit of 5 s, so it was stopped; raise it with --timeout") in result.stderr
+            "limit of 3 s, so it was stopped; raise it with --timeout") in result.stderr
     assert "3 built, 0 up to date, 1 failed" in result.stderr
     assert small_packs(batch) == ["b0", "b1", "b2"]
+    assert not list(batch.rglob("*.part"))  # nothing half-written is left
     assert "Traceback" not in result.stderr
 
 
@@ -77,16 +79,21 @@ def test_a_worker_killed_mid_render_fails_only_its_output(batch):
 
 
 def test_one_output_renders_in_the_build_process_under_the_time_limit(workspace):
-    """No worker is started for a single output, and its time limit still holds."""
-    write_meeting(workspace / "inputs", "a-heavy.yaml", heavy_meeting())
-    result = run_cli("build", "--timeout", "3", "-v", cwd=workspace)
+    """No worker is started for a single output, and its time limit still holds: here for a
+    workspace layout that would never finish (the threat the limit exists for), stopped after
+    the one second it is allowed, leaving no PDF behind."""
+    write_meeting(workspace / "inputs", "a.yaml", HEAD.format(title="Endless"))
+    (workspace / "layouts" / "endless").mkdir(parents=True)
+    (workspace / "layouts" / "endless" / "layout.html").write_text(ENDLESS_LAYOUT)
+    result = run_cli("build", "-l", "endless", "--timeout", "1", "-v", cwd=workspace)
     assert result.returncode == 1, result.stderr
-    assert "rendering output/a-heavy/pack-internal.pdf in this process" in result.stderr
+    assert "rendering output/a/endless-internal.pdf in this process" in result.stderr
     assert "starting 1 render worker" not in result.stderr
-    assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
-            "limit of 3 s, so it was stopped") in result.stderr
+    assert ("error: output/a/endless-internal.pdf: rendering it took longer than the time "
+            "limit of 1 s, so it was stopped") in result.stderr
     assert "0 built, 0 up to date, 1 failed" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not [path for path in workspace.rglob("*") if ".pdf" in path.name]
 
 
 def test_timeout_and_memory_settings_are_checked_with_their_line(workspace):

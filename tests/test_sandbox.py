@@ -160,8 +160,10 @@ def test_a_workspace_layout_that_replaces_a_built_in_one_is_reported_once(layout
         "{% endblock %}\n{% block back %}"), encoding="utf-8")
     (root / "layouts" / "mine").mkdir()  # an own name replaces nothing
     (root / "layouts" / "mine" / "layout.html").write_text(BASE + END, encoding="utf-8")
-    write_meeting(root / "inputs", "second.yaml", (root / "inputs" / SAMPLE.name).read_text(
-        encoding="utf-8"))
+    # two one-page meetings in place of the sample: two workers, each loading the layouts
+    (root / "inputs" / SAMPLE.name).unlink()
+    write_meeting(root / "inputs", "first.yaml", minimal_meeting())
+    write_meeting(root / "inputs", "second.yaml", minimal_meeting())
     result = run_cli("build", "-l", "pack", "-l", "mine", "-e", "internal", "-e", "public",
                      "-j", "2", cwd=root)
     assert result.returncode == 0, result.stderr

@@ -71,12 +71,14 @@ class ChartProcess:
         return True
 
     def receive(self) -> list | None:
-        """The charts asked for, or None if the child could not draw them."""
-        self.pending = False
+        """The charts asked for, or None if the child could not draw them. Until they come
+        the child is busy: a render stopped meanwhile (its time limit) kills it, not waits."""
         try:
             status, charts = self.connection.recv()
         except (EOFError, OSError):
+            self.pending = False
             return None
+        self.pending = False
         return charts if status == "ok" else None
 
     def stop(self) -> None:
