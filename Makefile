@@ -7,8 +7,10 @@ setup:
 packs: setup
 	.venv/bin/briefing build
 
+# Python's bytecode caches (git ignores them) are written even where PYTHONDONTWRITEBYTECODE
+# is set, as on many CI images: pytest would otherwise rewrite every test module on each run.
 test: setup
-	.venv/bin/python -m pytest -q -n 2
+	env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pytest -q -n 2
 
 check: setup
 	.venv/bin/briefing check

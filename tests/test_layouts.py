@@ -173,3 +173,22 @@ def test_every_documented_name_reaches_a_template(workspace):
     text = " ".join(page.extract_text() for page in
                     PdfReader(io.BytesIO(briefing.render(path, layout="names"))).pages)
     assert "ALL-GIVEN" in text and "MISSING" not in text
+
+
+def test_a_template_edited_between_two_renderers_of_a_process_is_compiled_again(workspace):
+    # Compiled templates are shared by the process's environments; an edit, even one that
+    # leaves the file's size and time of change as they were, must never print the old text.
+    import os
+
+    from briefing.rendering.templating import make_environment
+
+    template = workspace / "layouts" / "mine" / "layout.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("<p>First {{ 1 + 1 }}</p>\n", encoding="utf-8")
+    first = make_environment(load_config(workspace).layout_folders)
+    assert first.get_template("mine/layout.html").render() == "<p>First 2</p>\n"
+    status = template.stat()
+    template.write_text("<p>Again {{ 2 + 2 }}</p>\n", encoding="utf-8")
+    os.utime(template, ns=(status.st_atime_ns, status.st_mtime_ns))
+    again = make_environment(load_config(workspace).layout_folders)
+    assert again.get_template("mine/layout.html").render() == "<p>Again 4</p>\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,9 +76,32 @@ def make_environment(folders: LayoutFolders):
         loader=layout_loader_class()(list(folders.roots), folders.workspace),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        keep_trailing_newline=True, bytecode_cache=_compiled_templates())
     environment.filters.update(FILTERS)
     return environment
+
+
+@lru_cache(maxsize=1)
+def _compiled_templates():
+    """The process's compiled templates, shared by every environment make_environment makes
+    (they all compile alike): a later build or renderer in the same process compiles no
+    template it has compiled before. Kept by template name, file and source text, so an
+    edited template is compiled again; in memory only, never read from a file."""
+    from jinja2.bccache import BytecodeCache
+
+    class CompiledTemplates(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, tuple[str, object]] = {}
+
+        def load_bytecode(self, bucket) -> None:  # noqa: ANN001
+            checksum, code = self.code.get(bucket.key, (None, None))
+            if checksum == bucket.checksum:
+                bucket.code = code
+
+        def dump_bytecode(self, bucket) -> None:  # noqa: ANN001
+            self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+    return CompiledTemplates()
 
 
 def layout_context(layout: str, content: MeetingFile, edition: str, charts: list[Chart],
