@@ -40,8 +40,9 @@ def long_meeting() -> dict:
 
 @pytest.fixture(scope="session")
 def design(tmp_path_factory) -> dict:
-    """Every layout on every paper for the sample (internal), the public pack, and the long
-    meeting: each PDF rendered once per test session, with the build's stderr. Rendered in
+    """Every layout on every paper for the sample (internal) and the long meeting, on A4 and
+    A5 for the Whitechapel fixture, and the public pack: each PDF rendered once per test
+    session, with the build's stderr. Rendered in
     this process (-j 1): the suite keeps both cores busy, and render workers would each load
     WeasyPrint again."""
     root = with_sample(tmp_path_factory.mktemp("design"))
@@ -52,11 +53,17 @@ def design(tmp_path_factory) -> dict:
     out, errors = {}, {}
     for paper in PAPERS:
         folder = f"out-{paper}"
+        # Letter: the sample and the long meeting; the Whitechapel fixture is for the
+        # tighter A5 page (and A4), where its long title and tables are hardest to fit.
+        stems = (SAMPLE.stem, "long") if paper == "letter" else (SAMPLE.stem, "long",
+                                                                 WHITECHAPEL.stem)
+        files = [f"inputs/{SAMPLE.name}", "inputs/long.yaml"] if paper == "letter" else []
         result = run_cli("build", "-j", "1", "-o", folder, "--paper", paper, "-e", "internal",
-                         *[arg for layout in LAYOUTS for arg in ("-l", layout)], cwd=root)
+                         *[arg for layout in LAYOUTS for arg in ("-l", layout)], *files,
+                         cwd=root)
         errors[paper] = result.stderr
         for layout in LAYOUTS:
-            for stem in (SAMPLE.stem, "long", WHITECHAPEL.stem):
+            for stem in stems:
                 out[(stem, layout, paper)] = root / folder / stem / f"{layout}-internal.pdf"
     result = run_cli("build", "-o", "out-public", "-e", "public", "-l", "pack", "-l", "brief",
                      str(Path("inputs") / SAMPLE.name), cwd=root)
