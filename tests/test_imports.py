@@ -45,7 +45,7 @@ assert ctypes.util.find_library.__module__ == "ctypes.util", "the library search
 
 
 def test_weasyprint_loads_its_libraries_without_starting_a_process():
-    # cffi's library search runs ldconfig, gcc and ld: a tenth of a second of a cold build
+    # cffi's library search runs ldconfig, gcc and ld: about 0.2 s of a cold build
     code = ("import sys\nstarted = []\n"
             "sys.addaudithook(lambda event, args: event == 'subprocess.Popen'"
             " and started.append(args[1]))\n"
