@@ -262,6 +262,29 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
             b"%%EOF")
 
 
+def test_a_ctrl_c_as_the_fork_server_starts_does_not_stop_it():
+    """The fork server is sent SIGINT (as a terminal's Ctrl-C reaches the whole process
+    group) the moment it has been started, while it imports WeasyPrint: it is deaf to it
+    from birth, says nothing, and still forks workers."""
+    code = ("import multiprocessing, os, signal\nfrom multiprocessing.connection import wait\n"
+            "from briefing.batch.forkserver import worker_context\n"
+            "worker_context(multiprocessing)\n"
+            "import multiprocessing.forkserver as server\n"
+            "started = server._forkserver._forkserver_pid\n"
+            "os.kill(started, signal.SIGINT)\n"
+            "sentinel, pipe = server.connect_to_new_process([])\n"
+            "os.close(pipe)\n"
+            "print(wait([sentinel], timeout=60) == [sentinel])\n"
+            "print(server._forkserver._forkserver_pid == started,"
+            " os.waitpid(started, os.WNOHANG) == (0, 0))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    # the same server, still running, forked the worker
+    assert result.stdout.split() == ["True", "True", "True"], result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
 def test_a_worker_whose_build_was_stopped_as_it_started_ends_quietly():
     """The race behind a Ctrl-C while workers start, made certain: the fork server forks a
     worker, and the build's end of the worker's pipe closes before the worker is told

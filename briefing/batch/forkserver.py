@@ -31,7 +31,12 @@ def worker_context(multiprocessing):  # noqa: ANN001, ANN201 - the multiprocessi
     # worker forked from it are deaf to Ctrl-C from birth. The parent only defers a Ctrl-C
     # that comes meanwhile (it is delivered as the block ends), never loses one.
     import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
 
+    # Starting the server starts multiprocessing's resource tracker first, which unblocks
+    # SIGINT once it has spawned its own process: started here beforehand, it leaves the
+    # block in place for the server.
+    multiprocessing.resource_tracker.ensure_running()
     with _ctrl_c_blocked():
         multiprocessing.forkserver.ensure_running()
     return context
@@ -43,16 +48,13 @@ def start_early(config, meeting_files: list[Path] | None) -> None:  # noqa: ANN0
     clone in CI). Anything else waits until the build knows which outputs are stale."""
     if config.jobs < 2 or sys.platform != "linux":
         return
-    from briefing.meeting.yamlsource import MEETING_SUFFIXES
+    from briefing.batch.inputs import find_meetings
+    from briefing.errors import BriefingError
 
-    if meeting_files:
-        meetings = len(meeting_files)
-    else:
-        try:
-            meetings = sum(1 for path in config.inputs.iterdir() if path.suffix in
-                           MEETING_SUFFIXES and not path.name.startswith("."))
-        except OSError:
-            return  # the build says what is wrong with the inputs folder
+    try:
+        meetings = len(find_meetings(config, meeting_files))
+    except (BriefingError, OSError):
+        return  # the build says what is wrong with the inputs folder
     if meetings * len(config.build) * len(config.editions) < 2:
         return
     if not config.force and next(config.output.glob("*/*.pdf"), None) is not None:
