@@ -23,7 +23,8 @@ from briefing.batch.freshness import (
     record_path,
     series_inputs,
 )
-from briefing.batch.reading import LOCK_NAME, find_meetings, output_name_problems, read_meetings, shown
+from briefing.batch.inputs import find_meetings
+from briefing.batch.reading import LOCK_NAME, output_name_problems, read_meetings, shown
 from briefing.batch.signing import signing_key
 from briefing.batch.warm import KeptRenderers
 from briefing.batch.workers import Renderers, renderers_for

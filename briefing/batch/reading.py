@@ -11,25 +11,13 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from briefing.batch.inputs import find_meetings
 from briefing.config import Config
-from briefing.errors import BriefingError, Diagnostic, InputError
+from briefing.errors import Diagnostic, InputError
 from briefing.files import Reads
 from briefing.meeting.series import Series, SeriesLoader, series_warnings
-from briefing.meeting.yamlsource import MEETING_SUFFIXES
 
 LOCK_NAME = ".briefing.lock"  # in the output folder
-
-
-def find_meetings(config: Config, paths: list[Path] | None = None) -> list[Path]:
-    """The meeting files named, or every one under the inputs folder (hidden files, whose
-    names start with `.`, are left out: editors and tools keep their own files there)."""
-    if paths:
-        return [Path(p) for p in paths]
-    if not config.inputs.is_dir():
-        raise BriefingError(f"no inputs folder at {config.inputs}; create it and put meeting "
-                            "files in it, or name the files to build")
-    return sorted(p for p in config.inputs.iterdir()
-                  if p.suffix in MEETING_SUFFIXES and not p.name.startswith(".") and p.is_file())
 
 
 def output_name_problems(config: Config, paths: list[Path]) -> dict[Path, Diagnostic]:

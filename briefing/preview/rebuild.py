@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from briefing.batch.build import BuildReport, build, output_path
-from briefing.batch.reading import find_meetings, shown
+from briefing.batch.inputs import find_meetings
+from briefing.batch.reading import shown
 from briefing.batch.warm import KeptRenderers
 from briefing.config import Config
 from briefing.errors import BriefingError, InputError

@@ -128,6 +128,7 @@ class Renderer:
         self.charts = ChartCache(config.chart_cache, write=write_atomically,
                                  key=signing_key(config.workspace))
         self._covered: frozenset[int] | None = None  # characters the layouts' fonts draw
+        self._prepared: set[str] = set()  # layouts whose templates warm_up has compiled
         self.chart_process = chart_process  # draws the charts while WeasyPrint loads, if any
 
     def warm_up(self, layout: str | None = None) -> None:
@@ -140,8 +141,9 @@ class Renderer:
 
         with collector_paused():
             load_weasyprint(self.roots)
-            if layout is None:
+            if layout is None or layout in self._prepared:
                 return
+            self._prepared.add(layout)  # later renders find the templates compiled
             import pikepdf  # noqa: F401  (tidy_pdf's)
 
             for name, _path in self.config.layout(layout).files():
