@@ -198,7 +198,12 @@ def test_killed_build_leaves_old_or_new_pdfs_never_a_torn_one(fleet, fleet_copy)
     _root, _result, old = fleet
     for index in range(COUNT):
         write_meeting(fleet_copy / "inputs", f"m{index:02}.yaml", meeting(index, "Revised"))
-    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "1"],
+    # Each meeting is built in its pack, then in a layout that never finishes: the build is
+    # still running when it is killed, however late this test sees the first new PDF.
+    (fleet_copy / "layouts" / "endless").mkdir()
+    (fleet_copy / "layouts" / "endless" / "layout.html").write_text(ENDLESS_LAYOUT)
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "1",
+                              "-l", "pack", "-l", "endless"],
                              cwd=fleet_copy, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and pdfs(fleet_copy) == old:
