@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENDLESS_LAYOUT, run_cli, write_meeting
+from conftest import ENDLESS_LAYOUT, pdf_pages, run_cli, write_meeting
 
 HEAD = "meeting:\n  title: {title}\n  date: 2025-07-12\n  venue: Hall\n"
 
@@ -155,3 +155,40 @@ def test_a_pack_rendered_in_the_build_process_is_byte_identical_to_a_workers(tmp
             assert "charts drawn by the chart process" in result.stderr
         pdfs.append((root / "output" / sample.stem / "pack-internal.pdf").read_bytes())
     assert pdfs[0] == pdfs[1]
+
+
+def test_a_build_without_charts_stops_its_chart_process_and_one_with_charts_keeps_it(workspace):
+    """The chart process is forked before the meetings are read; when none of the renders has a
+    chart it is stopped at once, rather than left importing matplotlib for nothing."""
+    for index in range(2):
+        write_meeting(workspace / "inputs", f"m{index}.yaml", HEAD.format(title=f"Plain {index}"))
+    result = run_cli("build", "-j", "1", "-v", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "no chart to draw: stopping the chart process" in result.stderr
+    assert "2 built" in result.stderr
+
+    write_meeting(workspace / "inputs", "m1.yaml", HEAD.format(title="Counted") +
+                  "attendance:\n  - {group: Residents, count: 12}\n  - {group: Officers, count: 3}\n")
+    result = run_cli("build", "-j", "1", "-v", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "no chart to draw" not in result.stderr
+    assert "charts drawn by the chart process" in result.stderr
+    assert "Attendance by group" in " ".join(pdf_pages(workspace / "output" / "m1" /
+                                                       "pack-internal.pdf"))
+
+
+def test_calls_for_charts_says_whether_a_render_draws_anything():
+    from briefing.meeting.models import MeetingFile
+    from briefing.rendering.chartprocess import calls_for_charts
+
+    head = {"meeting": {"title": "T", "date": "2025-07-12", "venue": "Hall"}}
+    assert not calls_for_charts(MeetingFile.model_validate(head), None)
+    assert calls_for_charts(MeetingFile.model_validate(head), [("1 Jul 2025", 10, 1, 0)])
+    for extra in ({"attendance": [{"group": "Residents", "count": 3}]},
+                  {"actions": [{"id": "A1", "action": "Do it", "owner": "Me",
+                                "due": "2025-09-01", "status": "open"}]},
+                  {"data": [{"id": "d", "title": "D", "source": "S", "categories": ["a", "b"],
+                             "series": {"x": [1, 2]}}]}):
+        assert calls_for_charts(MeetingFile.model_validate({**head, **extra}), None), extra
+    unsourced = {"data": [{"id": "d", "title": "D", "categories": ["a"], "series": {"x": [1]}}]}
+    assert not calls_for_charts(MeetingFile.model_validate({**head, **unsourced}), None)

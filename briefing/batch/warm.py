@@ -36,7 +36,7 @@ class KeptRenderers:
             self.made_for = made_for
         if renders_here(config, outputs):
             if self.here is None:
-                self.here = InProcess(config)
+                self.here = InProcess(config, kept=True)
             return self.here
         if self.pool is None:
             self.pool = WorkerPool(config, min(config.jobs, outputs), most=config.jobs)

@@ -32,7 +32,7 @@ from briefing.batch.forkserver import worker_context
 from briefing.config import Config
 from briefing.errors import BriefingError
 from briefing.meeting.series import Series
-from briefing.rendering.renderer import Renderer
+from briefing.rendering.renderer import Renderer, trend_rows
 
 log = logging.getLogger(__name__)
 
@@ -340,17 +340,24 @@ def _address_space() -> int:
 
 class InProcess:
     """Renders in this process, one at a time, each under the time and memory limits; the
-    same interface as WorkerPool. Its chart process (if it could fork one) starts at once."""
+    same interface as WorkerPool. Its chart process (if it could fork one) starts at once,
+    before the meetings are read; for one build (not `kept` for later ones) it is stopped as
+    soon as the renders turn out to have no chart, rather than left to import matplotlib."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, kept: bool = False) -> None:
         from briefing.rendering.chartprocess import ChartProcess
 
         self.config = config
+        self.kept = kept
         self.chart_process = ChartProcess.start(config)
         self.renderer: Renderer | None = None
 
     def render(self, tasks: list[Task]) -> Iterator[Outcome]:
         """Each task's outcome, in order."""
+        if self.chart_process is not None and not self.kept and not _any_charts(tasks):
+            log.debug("no chart to draw: stopping the chart process")
+            self.chart_process.cancel()
+            self.chart_process = None
         for key, name, series, layout, edition in tasks:
             if self.renderer is None:
                 self.renderer = Renderer(self.config, self.chart_process)
@@ -378,6 +385,13 @@ class InProcess:
         if self.chart_process is not None:
             self.chart_process.stop()
             self.chart_process = None
+
+
+def _any_charts(tasks: list[Task]) -> bool:
+    from briefing.rendering.chartprocess import calls_for_charts
+
+    return any(calls_for_charts(series.current.content, trend_rows(series))
+               for _key, _name, series, _layout, _edition in tasks)
 
 
 @contextmanager

@@ -33,6 +33,14 @@ def draw_charts(content, trend_rows, font_path: Path | None, cache, size) -> lis
     return charts
 
 
+def calls_for_charts(content, trend_rows) -> bool:
+    """Whether draw_charts has anything to draw (a chart, or the sentence standing for one),
+    worked out without drawing or importing matplotlib."""
+    from briefing.rendering.charts.meeting import meeting_datasets
+
+    return bool(trend_rows) or bool(meeting_datasets(content))
+
+
 class ChartProcess:
     """A forked child that draws charts on request; `draw` returns None if it cannot help."""
 
@@ -80,6 +88,12 @@ class ChartProcess:
             return None
         self.pending = False
         return charts if status == "ok" else None
+
+    def cancel(self) -> None:
+        """End the child now, whatever it is doing: its charts will not be asked for, and it
+        may still be importing matplotlib (its cache files are written whole or not at all)."""
+        self.pending = True
+        self.stop()
 
     def stop(self) -> None:
         """End the child: told to when idle, killed when busy (its charts are not wanted)."""

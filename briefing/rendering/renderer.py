@@ -162,6 +162,7 @@ class Renderer:
     def _render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
         from briefing.editions.archive import archive_sources
         from briefing.editions.rules import edition_view
+        from briefing.rendering.chartprocess import calls_for_charts
         from briefing.rendering.illustrative import mark_charts
         from briefing.rendering.layoutcheck import check_document
         from briefing.rendering.pdf import html_to_pdf
@@ -172,13 +173,14 @@ class Renderer:
         view = self.printable(edition_view(series, edition))
         content = typeset(view.content)
         size = self.config.layout(layout).chart_size(self.config.paper)
-        trend = series_trend_rows(series) if len(series.meetings) > 1 else None
-        asked = self._ask_for_charts(content, trend, size)
+        trend = trend_rows(series)
+        wanted = calls_for_charts(content, trend)
+        asked = wanted and self._ask_for_charts(content, trend, size)
         self.warm_up(layout)  # while the chart process draws the charts
         page = self._page_facts(series, content, edition,
                                 self.config.layout(layout).furniture_sizes)
-        charts = mark_charts(self._charts(asked, content, trend, size), content,
-                             [m.content for m in series.meetings[:-1]])
+        charts = mark_charts(self._charts(asked, content, trend, size) if wanted else [],
+                             content, [m.content for m in series.meetings[:-1]])
         html = render_html(self.environment, layout, content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows, **page)
@@ -283,8 +285,11 @@ def collector_paused() -> Iterator[None]:
         gc.collect(1)
 
 
-def series_trend_rows(series: Series) -> list[tuple[str, int, int, int]]:
-    """(meeting date, attendance, actions not done, actions done) for each meeting so far."""
+def trend_rows(series: Series) -> list[tuple[str, int, int, int]] | None:
+    """The series charts' rows, (meeting date, attendance, actions not done, actions done) for
+    each meeting so far; None for a meeting that follows no other."""
+    if len(series.meetings) < 2:
+        return None
     rows = []
     for point in series.trend():
         counts = dict(point.actions_by_status)

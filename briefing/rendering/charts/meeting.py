@@ -28,18 +28,25 @@ def charts_for(content: MeetingFile, font_path: Path | None,
     The pack's own make-up (how many points or quotes each theme has) is never charted.
     """
     cache = cache if cache is not None else ChartCache()
+    return [draw(dataset, font_path, cache, size=size, **how)
+            for dataset, how in meeting_datasets(content)]
+
+
+def meeting_datasets(content: MeetingFile) -> list[tuple[DataSet, dict]]:
+    """The data sets charts_for draws, each with how it is drawn (draw's keywords); working
+    them out draws nothing, so it also says cheaply whether a meeting has any chart."""
     meeting = content.meeting
     where_when = f"{meeting.venue}, {long_date(meeting.date)}"
-    charts = []
+    datasets = []
     if content.attendance:
         dataset = DataSet(
             id="attendance", title="Attendance by group", kind="barh", unit="people",
             categories=[row.group for row in content.attendance],
             series={"Attendance": [row.count for row in content.attendance]},
             source=MEETING_RECORD)
-        charts.append(draw(dataset, font_path, cache, size=size,
-                           subtitle=f"Number of people at the meeting by group, {where_when}",
-                           sentence=_attendance_sentence(dataset)))
+        datasets.append((dataset, {
+            "subtitle": f"Number of people at the meeting by group, {where_when}",
+            "sentence": _attendance_sentence(dataset)}))
     if content.actions:
         counts = {status: sum(action.status == status for action in content.actions)
                   for status in STATUS_NAMES}
@@ -47,15 +54,14 @@ def charts_for(content: MeetingFile, font_path: Path | None,
             id="actions", title="Actions by status", kind="bar", unit="actions",
             categories=list(STATUS_NAMES.values()), series={"Actions": list(counts.values())},
             source=f"{MEETING_RECORD}: action log")
-        charts.append(draw(dataset, font_path, cache, size=size,
-                           subtitle=f"Number of actions by status, as recorded for the meeting "
-                                    f"at {where_when}",
-                           sentence=_actions_sentence(counts)))
+        datasets.append((dataset, {
+            "subtitle": f"Number of actions by status, as recorded for the meeting at "
+                        f"{where_when}",
+            "sentence": _actions_sentence(counts)}))
     for dataset in content.data:
         if (dataset.source or "").strip():
-            charts.append(draw(dataset, font_path, cache, group="data", size=size,
-                               chart_id=f"data-{dataset.id}"))
-    return charts
+            datasets.append((dataset, {"group": "data", "chart_id": f"data-{dataset.id}"}))
+    return datasets
 
 
 def _attendance_sentence(dataset: DataSet) -> str | None:
