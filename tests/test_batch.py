@@ -309,6 +309,27 @@ def test_a_worker_whose_build_was_stopped_as_it_started_ends_quietly():
     assert "Traceback" not in result.stderr, result.stderr
 
 
+def test_workers_fork_with_what_a_first_render_loads_already_loaded():
+    """A worker forked from the preloaded server finds the post-processing stages imported and
+    every built-in layout's templates compiled, instead of each worker doing it again."""
+    check = ("import sys\n"
+             "loaded = {name for name in ('pikepdf', 'briefing.rendering.pdfpost',"
+             " 'briefing.rendering.layoutcheck', 'briefing.editions.archive') if name in sys.modules}\n"
+             "from briefing.rendering.templating import _compiled_templates\n"
+             "names = {key for key in _compiled_templates().code}\n"
+             "sys.exit(0 if len(loaded) == 4 and len(names) >= 5 else 3)\n")
+    code = ("import multiprocessing, sys\n"
+            "from briefing.batch.forkserver import worker_context\n"
+            "context = worker_context(multiprocessing)\n"
+            "worker = context.Process(target=exec, args=(sys.argv[1],))\n"
+            "worker.start(); worker.join(60)\n"
+            "print(worker.exitcode)\n")
+    result = subprocess.run([sys.executable, "-c", code, check], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0"], result.stdout + result.stderr
+
+
 def _group_ends(group: int, within: float) -> bool:
     """Whether every process of a process group has ended within a time. (One that has ended
     but whose parent ended first waits, a zombie, for the system's first process to reap it:

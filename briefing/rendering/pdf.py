@@ -80,6 +80,25 @@ def import_weasyprint() -> None:
     import weasyprint  # noqa: F401, F811
 
 
+# The C types WeasyPrint 70 names as strings when it draws and writes a PDF. cffi parses each
+# string with pycparser on first use (about 2 ms each, for every process); parsed in the
+# workers' fork server (parse_render_types), every worker forks with them parsed.
+_RENDER_C_TYPES = ("PangoFcFontMap *", "FcChar8 **", "char[]", "char[4]", "PangoRectangle *",
+                   "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]")
+
+
+def parse_render_types() -> None:
+    """Have cffi parse, now, the C types WeasyPrint will ask for in a render."""
+    import_weasyprint()
+    from weasyprint.text.ffi import ffi
+
+    for cdecl in _RENDER_C_TYPES:
+        try:
+            ffi.typeof(cdecl)
+        except Exception:  # noqa: BLE001, S112 - a name a later WeasyPrint dropped: not needed
+            continue
+
+
 # Private keys WeasyPrint's tagger is made to write on each structure element (see
 # _note_sources); pdfpost.py reads them to rebuild the tree, then removes them.
 SOURCE_KEY = "BriefingSource"  # which HTML element (or pseudo-element) it was made from

@@ -81,6 +81,20 @@ def make_environment(folders: LayoutFolders):
     return environment
 
 
+def compile_built_in_layouts() -> None:
+    """Compile every built-in layout's templates into the process's compiled templates, for
+    processes forked from this one (the workers' fork server): a render's environment finds
+    them compiled when its workspace does not replace them."""
+    from briefing.rendering.layout import LayoutFolders
+
+    folders = LayoutFolders(None)
+    environment = make_environment(folders)
+    for name in folders.names():
+        for file_name, _path in folders.layout(name).files():
+            if file_name.endswith(".html"):  # "layouts[0]/pack/layout.html" -> "pack/layout.html"
+                environment.get_template(file_name.split("/", 1)[1])
+
+
 @lru_cache(maxsize=1)
 def _compiled_templates():
     """The process's compiled templates, shared by every environment make_environment makes
