@@ -65,6 +65,12 @@ def design(tmp_path_factory) -> dict:
         for layout in LAYOUTS:
             for stem in stems:
                 out[(stem, layout, paper)] = root / folder / stem / f"{layout}-internal.pdf"
+    # The Whitechapel fixture's long title on letter, where the large-print cover is shortest.
+    result = run_cli("build", "-j", "1", "-o", "out-letter", "--paper", "letter", "-e",
+                     "internal", "-l", "large-print", f"inputs/{WHITECHAPEL.name}", cwd=root)
+    errors["letter"] += result.stderr
+    out[(WHITECHAPEL.stem, "large-print", "letter")] = (root / "out-letter" / WHITECHAPEL.stem /
+                                                        "large-print-internal.pdf")
     result = run_cli("build", "-o", "out-public", "-e", "public", "-l", "pack", "-l", "brief",
                      str(Path("inputs") / SAMPLE.name), cwd=root)
     assert result.returncode == 0, result.stderr
@@ -333,19 +339,21 @@ def test_brief_headed_by_edition_with_ranked_themes(design):
         assert pages_of(design["pdfs"][(SAMPLE.stem, "brief", paper)]) <= limit, paper
 
 
-def test_long_titles_fit_their_cover_on_a5(design):
+def test_long_titles_fit_their_cover_on_a5_and_letter(design):
     """The 140- and 168-character titles in several scripts keep their cover to one page, with
-    nothing printed over anything else, in the pack and in large print on A5."""
-    stderr = design["stderr"]["A5"]
-    assert "the cover runs over" not in stderr, stderr[-3000:]
-    assert "prints over" not in stderr, stderr[-3000:]
-    assert "pack-internal page" not in stderr, stderr[-3000:]  # no layout warning at all
-    assert "Traceback" not in stderr
-    for stem in ("long", WHITECHAPEL.stem):
-        for layout in ("pack", "large-print"):
-            cover = " ".join(word["text"] for word in
-                             pdf_layout(design["pdfs"][(stem, layout, "A5")])[0].words)
-            assert "Reference" in cover and "Internal edition" in cover, (stem, layout)
+    nothing printed over anything else, in the pack and in large print on A5, and in large
+    print on letter (the shortest large-print cover)."""
+    for paper in ("A5", "letter"):
+        stderr = design["stderr"][paper]
+        assert "the cover runs over" not in stderr, stderr[-3000:]
+        assert "prints over" not in stderr, stderr[-3000:]
+        assert "Traceback" not in stderr
+    assert "pack-internal page" not in design["stderr"]["A5"]  # no layout warning at all
+    covers = [(stem, layout, "A5") for stem in ("long", WHITECHAPEL.stem)
+              for layout in ("pack", "large-print")] + [(WHITECHAPEL.stem, "large-print", "letter")]
+    for key in covers:
+        cover = " ".join(word["text"] for word in pdf_layout(design["pdfs"][key])[0].words)
+        assert "Reference" in cover and "Internal edition" in cover, key
 
 
 def test_layout_check_warns_of_text_printed_over_text_and_a_cover_that_spills(workspace):
