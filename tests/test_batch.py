@@ -310,18 +310,23 @@ def test_a_worker_whose_build_was_stopped_as_it_started_ends_quietly():
 
 
 def test_workers_fork_with_what_a_first_render_loads_already_loaded():
-    """A worker forked from the preloaded server finds the post-processing stages imported and
-    every built-in layout's templates compiled, instead of each worker doing it again."""
+    """A worker forked from the preloaded server finds the stages a render imports already
+    imported, every built-in layout's templates compiled and WeasyPrint's C types parsed,
+    instead of each worker doing it again."""
+    templates = len(list((REPO / "layouts").rglob("*.html")))
     check = ("import sys\n"
-             "loaded = {name for name in ('pikepdf', 'briefing.rendering.pdfpost',"
-             " 'briefing.rendering.layoutcheck', 'briefing.editions.archive') if name in sys.modules}\n"
+             "from briefing.rendering.renderer import RENDER_STAGES\n"
+             "missing = [name for name in RENDER_STAGES if name not in sys.modules]\n"
              "from briefing.rendering.templating import _compiled_templates\n"
-             "names = {key for key in _compiled_templates().code}\n"
-             "sys.exit(0 if len(loaded) == 4 and len(names) >= 5 else 3)\n")
+             "from briefing.rendering.pdf import _RENDER_C_TYPES\n"
+             "from weasyprint.text.ffi import ffi\n"
+             "unparsed = [name for name in _RENDER_C_TYPES if name not in ffi._parsed_types]\n"
+             f"sys.exit(0 if not missing and not unparsed and len(_compiled_templates().code)"
+             f" == {templates} else 3)\n")
     code = ("import multiprocessing, sys\n"
             "from briefing.batch.forkserver import worker_context\n"
             "context = worker_context(multiprocessing)\n"
-            "worker = context.Process(target=exec, args=(sys.argv[1],))\n"
+            "worker = context.Process(target=exec, args=(sys.argv[1], {}))\n"
             "worker.start(); worker.join(60)\n"
             "print(worker.exitcode)\n")
     result = subprocess.run([sys.executable, "-c", code, check], capture_output=True, text=True,

@@ -41,8 +41,8 @@ def long_meeting() -> dict:
 @pytest.fixture(scope="session")
 def design(tmp_path_factory) -> dict:
     """Every layout on every paper for the sample (internal) and the long meeting, on A4 and
-    A5 for the Whitechapel fixture, and the public pack: each PDF rendered once per test
-    session, with the build's stderr. Rendered in
+    A5 for the Whitechapel fixture (and its large print on letter), and the public pack: each
+    PDF rendered once per test session, with the build's stderr. Rendered in
     this process (-j 1): the suite keeps both cores busy, and render workers would each load
     WeasyPrint again."""
     root = with_sample(tmp_path_factory.mktemp("design"))
@@ -54,7 +54,8 @@ def design(tmp_path_factory) -> dict:
     for paper in PAPERS:
         folder = f"out-{paper}"
         # Letter: the sample and the long meeting; the Whitechapel fixture is for the
-        # tighter A5 page (and A4), where its long title and tables are hardest to fit.
+        # tighter A5 page (and A4), where its long title and tables are hardest to fit, and
+        # for letter's large-print cover (built below).
         stems = (SAMPLE.stem, "long") if paper == "letter" else (SAMPLE.stem, "long",
                                                                  WHITECHAPEL.stem)
         files = [f"inputs/{SAMPLE.name}", "inputs/long.yaml"] if paper == "letter" else []

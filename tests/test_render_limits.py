@@ -159,12 +159,15 @@ def test_a_pack_rendered_in_the_build_process_is_byte_identical_to_a_workers(tmp
 
 def test_a_build_without_charts_stops_its_chart_process_and_one_with_charts_keeps_it(workspace):
     """The chart process is forked before the meetings are read; when none of the renders has a
-    chart it is stopped at once, rather than left importing matplotlib for nothing."""
+    chart it is stopped at once, rather than left importing matplotlib for nothing (once
+    matplotlib has listed this machine's fonts, as it has here: this process has imported it)."""
+    import matplotlib.font_manager  # noqa: F401  (lists the fonts, if not yet listed)
+
     for index in range(2):
         write_meeting(workspace / "inputs", f"m{index}.yaml", HEAD.format(title=f"Plain {index}"))
     result = run_cli("build", "-j", "1", "-v", cwd=workspace)
     assert result.returncode == 0, result.stderr
-    assert "no chart to draw: stopping the chart process" in result.stderr
+    assert "no chart to draw: the chart process was stopped" in result.stderr
     assert "2 built" in result.stderr
 
     write_meeting(workspace / "inputs", "m1.yaml", HEAD.format(title="Counted") +
@@ -192,3 +195,17 @@ def test_calls_for_charts_says_whether_a_render_draws_anything():
         assert calls_for_charts(MeetingFile.model_validate({**head, **extra}), None), extra
     unsourced = {"data": [{"id": "d", "title": "D", "categories": ["a"], "series": {"x": [1]}}]}
     assert not calls_for_charts(MeetingFile.model_validate({**head, **unsourced}), None)
+
+
+def test_the_chart_process_is_not_stopped_while_matplotlib_lists_the_fonts(workspace):
+    """On a machine where matplotlib has not yet listed the fonts, its first import writes that
+    list (in place, under a lock file): the chart process is left to finish, never killed
+    mid-write, and the list is there for the next build."""
+    write_meeting(workspace / "inputs", "plain.yaml", HEAD.format(title="Plain"))
+    cache = workspace.parent / "matplotlib-cache"
+    cache.mkdir()
+    result = run_cli("build", "-v", cwd=workspace, env={"MPLCONFIGDIR": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert "no chart to draw" not in result.stderr
+    assert list(cache.glob("fontlist-v*.json")), list(cache.iterdir())
+    assert not list(cache.glob("*.matplotlib-lock"))

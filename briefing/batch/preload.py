@@ -44,23 +44,14 @@ except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
 
 try:
-    # What a render loads on first use, loaded once here rather than in every worker (about
+    # What a render loads on first use, loaded once here rather than in every worker (0.1 to
     # 0.2 s of each worker's first render): the stages imported inside Renderer._render, the
     # built-in layouts' compiled templates and the C types WeasyPrint parses as it writes.
-    import pikepdf  # noqa: F401
-
-    from briefing.editions import archive  # noqa: F401
-    from briefing.rendering import (  # noqa: F401
-        chartprocess,
-        illustrative,
-        layoutcheck,
-        pdfpost,
-        svgtext,
-        typography,
-    )
     from briefing.rendering.pdf import parse_render_types
+    from briefing.rendering.renderer import import_render_stages
     from briefing.rendering.templating import compile_built_in_layouts
 
+    import_render_stages()
     compile_built_in_layouts()
     parse_render_types()
 except Exception:  # noqa: BLE001, S110 (see the docstring)

@@ -354,9 +354,9 @@ class InProcess:
 
     def render(self, tasks: list[Task]) -> Iterator[Outcome]:
         """Each task's outcome, in order."""
-        if self.chart_process is not None and not self.kept and not _any_charts(tasks):
-            log.debug("no chart to draw: stopping the chart process")
-            self.chart_process.cancel()
+        if (self.chart_process is not None and not self.kept and not _any_charts(tasks)
+                and self.chart_process.cancel()):
+            log.debug("no chart to draw: the chart process was stopped")
             self.chart_process = None
         for key, name, series, layout, edition in tasks:
             if self.renderer is None:
@@ -388,10 +388,16 @@ class InProcess:
 
 
 def _any_charts(tasks: list[Task]) -> bool:
+    """Whether any render draws a chart. Asked of each meeting as written: an edition only
+    leaves things out, so a meeting with no chart has none in any edition. Anything
+    unexpected counts as a chart (the render then reports it, against its own output)."""
     from briefing.rendering.chartprocess import calls_for_charts
 
-    return any(calls_for_charts(series.current.content, trend_rows(series))
-               for _key, _name, series, _layout, _edition in tasks)
+    try:
+        return any(calls_for_charts(series.current.content, trend_rows(series))
+                   for _key, _name, series, _layout, _edition in tasks)
+    except Exception:  # noqa: BLE001
+        return True
 
 
 @contextmanager

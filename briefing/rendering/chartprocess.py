@@ -89,11 +89,17 @@ class ChartProcess:
         self.pending = False
         return charts if status == "ok" else None
 
-    def cancel(self) -> None:
-        """End the child now, whatever it is doing: its charts will not be asked for, and it
-        may still be importing matplotlib (its cache files are written whole or not at all)."""
+    def cancel(self) -> bool:
+        """End the child now, though it may still be importing matplotlib, since its charts
+        will not be asked for; whether it was ended. Not while matplotlib may be writing its
+        font list (its first import on this machine): that file is written in place, under a
+        lock file, and a kill mid-write would leave every later import waiting on the lock.
+        The child writes no chart meanwhile, and ChartCache files are written whole anyway."""
+        if not _matplotlib_fonts_listed():
+            return False
         self.pending = True
         self.stop()
+        return True
 
     def stop(self) -> None:
         """End the child: told to when idle, killed when busy (its charts are not wanted)."""
@@ -104,6 +110,17 @@ class ChartProcess:
         if self.process.exitcode is None:
             self.process.kill()
             self.process.join()
+
+
+def _matplotlib_fonts_listed() -> bool:
+    """Whether matplotlib's font list is cached already (found as matplotlib.get_cachedir
+    finds its folder, without importing matplotlib)."""
+    import glob
+    import os
+
+    folder = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")
+    return bool(glob.glob(os.path.join(glob.escape(folder), "fontlist-v*.json")))
 
 
 def _child(connection, parent_end, cache_folder: Path | None, key: bytes | None,

@@ -83,8 +83,8 @@ def import_weasyprint() -> None:
 # The C types WeasyPrint 70 names as strings when it draws and writes a PDF. cffi parses each
 # string with pycparser on first use (about 2 ms each, for every process); parsed in the
 # workers' fork server (parse_render_types), every worker forks with them parsed.
-_RENDER_C_TYPES = ("PangoFcFontMap *", "FcChar8 **", "char[]", "char[4]", "PangoRectangle *",
-                   "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]")
+_RENDER_C_TYPES = ("PangoFcFontMap *", "FcChar8 **", "FcResult *", "char[]", "char[4]",
+                   "PangoRectangle *", "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]")
 
 
 def parse_render_types() -> None:

@@ -138,20 +138,15 @@ class Renderer:
         layout, also compile its templates and load the post-processing stage: a render does
         this while the chart process draws its charts."""
         from briefing.rendering.pdf import load_weasyprint
+        from briefing.rendering.templating import compile_layout
 
         with collector_paused():
             load_weasyprint(self.roots)
             if layout is None or layout in self._prepared:
                 return
             self._prepared.add(layout)  # later renders find the templates compiled
-            import pikepdf  # noqa: F401  (tidy_pdf's)
-
-            for name, _path in self.config.layout(layout).files():
-                if name.endswith(".html"):  # "layouts[0]/pack/layout.html" -> "pack/layout.html"
-                    try:
-                        self.environment.get_template(name.split("/", 1)[1])
-                    except Exception:  # noqa: BLE001, S112 - rendering names the file and line
-                        continue
+            import_render_stages()
+            compile_layout(self.environment, self.config.layout(layout))
 
     def render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
         """The finished PDF's bytes (with the layout check's warnings); BriefingError if it
@@ -262,6 +257,24 @@ class Renderer:
     @property
     def font_path(self) -> Path | None:
         return self.layouts.font_path
+
+
+# What _render imports on first use (kept out of this module's own imports so that reading
+# meetings never loads them): imported ahead by warm_up, and by the workers' fork server.
+RENDER_STAGES = ("pikepdf", "briefing.editions.archive", "briefing.editions.rules",
+                 "briefing.rendering.chartprocess", "briefing.rendering.fontcheck",
+                 "briefing.rendering.illustrative", "briefing.rendering.layoutcheck",
+                 "briefing.rendering.pdf", "briefing.rendering.pdfpost",
+                 "briefing.rendering.printshop", "briefing.rendering.svgtext",
+                 "briefing.rendering.templating", "briefing.rendering.typography")
+
+
+def import_render_stages() -> None:
+    """Import what a first render would (RENDER_STAGES)."""
+    import importlib
+
+    for name in RENDER_STAGES:
+        importlib.import_module(name)
 
 
 @contextmanager

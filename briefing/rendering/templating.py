@@ -24,7 +24,7 @@ from briefing.rendering.typography import curly, day_date, long_date
 if TYPE_CHECKING:
     from briefing.meeting.series import CarriedAction
     from briefing.rendering.charts import Chart
-    from briefing.rendering.layout import LayoutFolders
+    from briefing.rendering.layout import Layout, LayoutFolders
 
 
 @dataclass(frozen=True)
@@ -81,18 +81,27 @@ def make_environment(folders: LayoutFolders):
     return environment
 
 
+def compile_layout(environment, layout: Layout) -> None:
+    """Compile every template of a layout's chain now, into the process's compiled
+    templates. One that cannot compile is left for the render to report, at its line."""
+    for name, _path in layout.files():
+        if name.endswith(".html"):  # "layouts[0]/pack/layout.html" -> "pack/layout.html"
+            try:
+                environment.get_template(name.split("/", 1)[1])
+            except Exception:  # noqa: BLE001, S112 - rendering names the file and line
+                continue
+
+
 def compile_built_in_layouts() -> None:
-    """Compile every built-in layout's templates into the process's compiled templates, for
-    processes forked from this one (the workers' fork server): a render's environment finds
-    them compiled when its workspace does not replace them."""
+    """Compile every built-in layout's templates, for processes forked from this one (the
+    workers' fork server): a render's environment finds them compiled, unless its workspace
+    replaces them."""
     from briefing.rendering.layout import LayoutFolders
 
     folders = LayoutFolders(None)
     environment = make_environment(folders)
     for name in folders.names():
-        for file_name, _path in folders.layout(name).files():
-            if file_name.endswith(".html"):  # "layouts[0]/pack/layout.html" -> "pack/layout.html"
-                environment.get_template(file_name.split("/", 1)[1])
+        compile_layout(environment, folders.layout(name))
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,8 @@
 # text at the size it prints at (ChartSize), and every label is measured and placed before
 # drawing so that none overlaps another or a bar. Figures too few for a chart become a sentence.
 #
-# - meeting.py: the charts a meeting and a series call for (`charts_for`, `series_charts`, `draw`)
+# - meeting.py: the charts a meeting and a series call for (`charts_for`, `meeting_datasets`,
+#   `series_charts`, `draw`)
 # - kinds/: each chart kind, a Plot subclass registered by name with `chart_kind`
 # - plot.py: the geometry every kind builds on; placement.py: measured label layout
 # - style.py: colours, marks and fonts; svg.py: a kind laid out and drawn as SVG
