@@ -1,6 +1,6 @@
 """Imported once by the worker fork server: ignores Ctrl-C and loads the heavy stages, so every
 worker forks deaf to Ctrl-C (the parent handles it), with WeasyPrint imported and what a first
-render would load loaded (the built-in layouts' templates compiled, among others).
+render needs already loaded (the built-in layouts' templates compiled, among others).
 
 The fork server imports this module by name and would die on any error but ImportError, so
 nothing here may raise: a renderer that cannot load (Pango missing, say) fails in each render
