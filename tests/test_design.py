@@ -69,6 +69,7 @@ def design(tmp_path_factory) -> dict:
     # The Whitechapel fixture's long title on letter, where the large-print cover is shortest.
     result = run_cli("build", "-j", "1", "-o", "out-letter", "--paper", "letter", "-e",
                      "internal", "-l", "large-print", f"inputs/{WHITECHAPEL.name}", cwd=root)
+    assert result.returncode == 0, result.stderr
     errors["letter"] += result.stderr
     out[(WHITECHAPEL.stem, "large-print", "letter")] = (root / "out-letter" / WHITECHAPEL.stem /
                                                         "large-print-internal.pdf")
