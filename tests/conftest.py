@@ -235,6 +235,13 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None,
                           env={**os.environ, **fixed, **(env or {})}, timeout=300)
 
 
+def run_python(code: str, *args: str, cwd: Path | None = None,
+               timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -c code args…` in a fresh interpreter (this one's), its output captured."""
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
 def run_in_process(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     """`briefing *args` through the CLI's own `main`, in this process: the same arguments,
     working folder, environment, exit code, stdout and stderr as a fresh process gives."""

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENDLESS_LAYOUT, REPO, minimal_meeting, pdf_pages, run_cli, write_meeting
+from conftest import (
+    ENDLESS_LAYOUT,
+    REPO,
+    minimal_meeting,
+    pdf_pages,
+    run_cli,
+    run_python,
+    write_meeting,
+)
 from conftest import wait_for as conftest_wait_for
 
 COUNT = 20
@@ -94,8 +102,7 @@ def test_second_build_skips_all_without_loading_the_renderers(fleet):
             "import multiprocessing.forkserver as server\n"
             "print('\\n'.join(sys.modules))\nprint('server', server._forkserver._forkserver_pid)\n"
             "sys.exit(code)\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
-                            text=True, timeout=120)
+    result = run_python(code, cwd=root)
     assert result.returncode == 0, result.stderr
     assert "0 built, 20 up to date, 0 failed" in result.stderr
     assert len(output_lines(result.stderr, "up")) == COUNT  # "up to date  <output>"
@@ -120,8 +127,7 @@ def test_the_fork_server_starts_before_the_meetings_are_read(tmp_path, meetings,
             "import multiprocessing.forkserver as server\n"
             "print(server._forkserver._forkserver_pid is not None)\n"
             "print('weasyprint' in sys.modules, 'briefing.meeting.models' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
-                            text=True, timeout=120, check=False)
+    result = run_python(code, str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(starts), "False", "False"]  # and nothing heavy here
 
@@ -267,14 +273,18 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
             b"%%EOF")
 
 
+# Code that starts the workers' fork server and names its module `server`.
+SERVER_STARTED = ("from briefing.batch.forkserver import worker_context\n"
+                  "worker_context(multiprocessing)\n"
+                  "import multiprocessing.forkserver as server\n")
+
+
 def test_a_ctrl_c_as_the_fork_server_starts_does_not_stop_it():
     """The fork server is sent SIGINT (as a terminal's Ctrl-C reaches the whole process
     group) the moment it has been started, while it imports WeasyPrint: it is deaf to it
     from birth, says nothing, and still forks workers."""
     code = ("import multiprocessing, os, signal\nfrom multiprocessing.connection import wait\n"
-            "from briefing.batch.forkserver import worker_context\n"
-            "worker_context(multiprocessing)\n"
-            "import multiprocessing.forkserver as server\n"
+            + SERVER_STARTED +
             "started = server._forkserver._forkserver_pid\n"
             "os.kill(started, signal.SIGINT)\n"
             "sentinel, pipe = server.connect_to_new_process([])\n"
@@ -282,8 +292,7 @@ def test_a_ctrl_c_as_the_fork_server_starts_does_not_stop_it():
             "print(wait([sentinel], timeout=60) == [sentinel])\n"
             "print(server._forkserver._forkserver_pid == started,"
             " os.waitpid(started, os.WNOHANG) == (0, 0))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     # the same server, still running, forked the worker
     assert result.stdout.split() == ["True", "True", "True"], result.stdout + result.stderr
@@ -296,14 +305,11 @@ def test_a_worker_whose_build_was_stopped_as_it_started_ends_quietly():
     anything. The worker ends without a traceback (the build has already said
     "interrupted")."""
     code = ("import multiprocessing, os\nfrom multiprocessing.connection import wait\n"
-            "from briefing.batch.forkserver import worker_context\n"
-            "worker_context(multiprocessing)\n"
-            "import multiprocessing.forkserver as server\n"
+            + SERVER_STARTED +
             "sentinel, pipe = server.connect_to_new_process([])\n"
             "os.close(pipe)\n"
             "print(wait([sentinel], timeout=60) == [sentinel])\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
     assert "Traceback" not in result.stderr, result.stderr
@@ -329,8 +335,7 @@ def test_workers_fork_with_what_a_first_render_loads_already_loaded():
             "worker = context.Process(target=exec, args=(sys.argv[1], {}))\n"
             "worker.start(); worker.join(60)\n"
             "print(worker.exitcode)\n")
-    result = subprocess.run([sys.executable, "-c", code, check], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = run_python(code, check)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0"], result.stdout + result.stderr
 

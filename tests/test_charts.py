@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -29,7 +27,7 @@ from briefing.rendering.charts import (
 )
 from briefing.rendering.layout import LayoutFolders
 
-from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, write_meeting
+from conftest import REPO, minimal_meeting, normalise, pdf_pages, run_cli, run_python, write_meeting
 
 FONT = REPO / "layouts" / "base" / "fonts" / "NotoSans-Regular.ttf"
 KINDS = ("bar", "barh", "line", "stacked")
@@ -250,8 +248,7 @@ def test_check_reads_csv_without_loading_matplotlib_or_weasyprint(bad_csv_worksp
             "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 1, e.code\n"
             "print(' '.join(m for m in sys.modules if m.split('.')[0] in "
             "('matplotlib', 'weasyprint')) or 'light')\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=bad_csv_workspace,
-                            capture_output=True, text=True, timeout=120)
+    result = run_python(code, cwd=bad_csv_workspace)
     assert "rates.csv:3:" in result.stderr  # the CSV really was read
     assert result.stdout.split() == ["light"]
 
@@ -285,8 +282,7 @@ print(json.dumps({"matplotlib": "matplotlib" in sys.modules, "built": len(report
 
 
 def _build_in_fresh_process(workspace: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", BUILD, str(workspace)], capture_output=True,
-                            text=True, timeout=300, cwd=workspace)
+    result = run_python(BUILD, str(workspace), cwd=workspace, timeout=300)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import SAMPLE
+from conftest import SAMPLE, run_python
 
 
 def loaded_modules_after(code: str) -> set[str]:
@@ -28,11 +28,6 @@ def test_check_command_does_not_load_heavy_stages():
     modules = loaded_modules_after(code)
     assert "weasyprint" not in modules
     assert "matplotlib" not in modules
-
-
-def run_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
 
 
 LOADED_LIBRARIES = """

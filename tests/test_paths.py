@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, minimal_meeting, run_cli, write_meeting
+from conftest import REPO, minimal_meeting, run_cli, run_python, write_meeting
 
 # --- a pipe named as a meeting file ------------------------------------------------------
 
@@ -32,9 +32,7 @@ def test_file_hasher_does_not_block_on_a_fifo(tmp_path):
     (tmp_path / "file").write_bytes(b"abc")
     code = ("import sys\nfrom briefing.batch.freshness import FileHasher\n"
             "h = FileHasher()\nprint(h.digest(sys.argv[1]))\nprint(h.digest(sys.argv[2]))\n")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pipe"),
-                             str(tmp_path / "file")],
-                            capture_output=True, text=True, timeout=30)
+    result = run_python(code, str(tmp_path / "pipe"), str(tmp_path / "file"), timeout=30)
     assert result.returncode == 0, result.stderr
     pipe, regular = result.stdout.split("\n")[:2]
     assert pipe == "not a regular file"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENDLESS_LAYOUT, pdf_pages, run_cli, write_meeting
+from conftest import ENDLESS_LAYOUT, pdf_pages, run_cli, run_python, write_meeting
 
 HEAD = "meeting:\n  title: {title}\n  date: 2025-07-12\n  venue: Hall\n"
 
@@ -111,8 +111,7 @@ def test_a_worker_cannot_allocate_past_its_memory_limit():
     code = ("from briefing.batch.workers import limit_memory\nlimit_memory(512)\n"
             "try:\n    bytearray(600 * 1024 * 1024)\nexcept MemoryError:\n    print('refused')\n"
             "else:\n    print('allocated')\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
+    result = run_python(code)
     assert result.stdout.strip() == "refused", result.stderr
 
 
@@ -130,8 +129,7 @@ def test_a_render_in_the_build_process_cannot_allocate_past_the_limit_which_is_t
             "    except MemoryError:\n        print('refused')\n"
             "bytearray(600 * 1024 * 1024)\nprint('lifted')\n"
             "print(signal.getitimer(signal.ITIMER_REAL)[0] == 0)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
+    result = run_python(code)
     assert result.stdout.split() == ["refused", "lifted", "True"], result.stderr
 
 
