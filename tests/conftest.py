@@ -235,11 +235,13 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None,
                           env={**os.environ, **fixed, **(env or {})}, timeout=300)
 
 
-def run_python(code: str, *args: str, cwd: Path | None = None,
-               timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -c code args…` in a fresh interpreter (this one's), its output captured."""
+def run_python(code: str, *args: str, cwd: Path | None = None, timeout: float = 120,
+               env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -c code args…` in a fresh interpreter (this one's), its output captured (so it
+    returns once every process sharing that output has closed it), with env added to ours."""
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+                          text=True, timeout=timeout, check=False,
+                          env={**os.environ, **env} if env else None)
 
 
 def run_in_process(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
