@@ -1,6 +1,6 @@
 """Many meetings: incremental by content, parallel, sharded, atomic, locked and watched.
 
-One module-scoped workspace of 20 tiny meetings is built once; tests that change it work on
+One module-scoped workspace of 12 tiny meetings is built once; tests that change it work on
 copies, so the suite renders as few PDFs as it can.
 """
 
@@ -29,7 +29,8 @@ from conftest import (
 )
 from conftest import wait_for as conftest_wait_for
 
-COUNT = 20
+COUNT = 12  # enough for three shards and two workers to each get a real share
+BROKEN = 9  # the meeting the shards test breaks
 CONFIG = """\
 # the workspace's defaults; flags override them
 [briefing]
@@ -67,7 +68,7 @@ def output_lines(stderr: str, word: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    """20 meetings built once with `jobs = 2` from briefing.toml: (root, result, PDF bytes)."""
+    """12 meetings built once with `jobs = 2` from briefing.toml: (root, result, PDF bytes)."""
     root = make_workspace(tmp_path_factory.mktemp("fleet"))
     result = run_cli("build", cwd=root)
     return root, result, pdfs(root)
@@ -84,12 +85,12 @@ def fleet_copy(fleet, tmp_path):
 def test_first_build_makes_every_pack(fleet):
     root, result, built = fleet
     assert result.returncode == 0, result.stderr
-    assert "20 built, 0 up to date, 0 failed" in result.stderr
+    assert f"{COUNT} built, 0 up to date, 0 failed" in result.stderr
     # not a terminal: one plain line per output
     assert output_lines(result.stderr, "built") == [
         f"packs/m{index:02}/pack-internal.pdf" for index in range(COUNT)]
     assert sorted(built) == [f"m{index:02}" for index in range(COUNT)]
-    for index in (0, 7, 19):
+    for index in (0, 7, COUNT - 1):
         assert f"Meeting {index:02}" in pdf_pages(root / "packs" / f"m{index:02}" /
                                                   "pack-internal.pdf")[0]
     assert not (root / "output").exists()  # `output` in briefing.toml was used
@@ -104,7 +105,7 @@ def test_second_build_skips_all_without_loading_the_renderers(fleet):
             "sys.exit(code)\n")
     result = run_python(code, cwd=root)
     assert result.returncode == 0, result.stderr
-    assert "0 built, 20 up to date, 0 failed" in result.stderr
+    assert f"0 built, {COUNT} up to date, 0 failed" in result.stderr
     assert len(output_lines(result.stderr, "up")) == COUNT  # "up to date  <output>"
     modules = set(result.stdout.split())
     assert "weasyprint" not in modules and "matplotlib" not in modules
@@ -140,7 +141,7 @@ def test_fresh_clone_with_new_timestamps_is_up_to_date(fleet, tmp_path):
         os.utime(path, (time.time() + 60, time.time() + 60))
     result = run_cli("build", cwd=clone)
     assert result.returncode == 0, result.stderr
-    assert "0 built, 20 up to date" in result.stderr
+    assert f"0 built, {COUNT} up to date" in result.stderr
     assert pdfs(clone) == before
 
 
@@ -152,7 +153,7 @@ def test_changing_one_meeting_rebuilds_only_its_pack(fleet, fleet_copy):
     os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))  # same mtime: content decides
     result = run_cli("build", "-v", cwd=fleet_copy)
     assert result.returncode == 0, result.stderr
-    assert "1 built, 19 up to date" in result.stderr
+    assert f"1 built, {COUNT - 1} up to date" in result.stderr
     assert "changed: inputs/m07.yaml" in result.stderr  # says why
     after = pdfs(fleet_copy)
     assert [name for name in after if after[name] != before[name]] == ["m07"]
@@ -163,20 +164,21 @@ def test_layout_change_rebuilds_its_users_and_bytes_do_not_depend_on_jobs(fleet,
     _root, _result, built_with_two = fleet
     (fleet_copy / "layouts" / "other" / "layout.html").write_text("<p>changed</p>\n")
     result = run_cli("build", cwd=fleet_copy)
-    assert "0 built, 20 up to date" in result.stderr, result.stderr  # no pack uses `other`
+    assert f"0 built, {COUNT} up to date" in result.stderr, result.stderr  # no pack uses `other`
 
     with (fleet_copy / "layouts" / "pack" / "pack.css").open("a") as css:
         css.write("\n/* reviewed by the comms team */\n")  # new bytes, same rendering
     result = run_cli("build", "-j", "1", cwd=fleet_copy)
     assert result.returncode == 0, result.stderr
-    assert "20 built, 0 up to date" in result.stderr
+    assert f"{COUNT} built, 0 up to date" in result.stderr
     assert pdfs(fleet_copy) == built_with_two  # -j 1 gives the bytes -j 2 gave
 
 
 def test_shards_split_the_outputs_and_a_broken_meeting_fails_alone(fleet, tmp_path):
     root = tmp_path / "broken"
     shutil.copytree(fleet[0], root, ignore=shutil.ignore_patterns("packs"))
-    write_meeting(root / "inputs", "m13.yaml", "meeting:\n  title: Broken\n  date: 2025-07-12\n")
+    write_meeting(root / "inputs", f"m{BROKEN:02}.yaml",
+                  "meeting:\n  title: Broken\n  date: 2025-07-12\n")
     # three shards at once in one workspace: the lock makes them take turns
     shards = [subprocess.Popen([sys.executable, "-m", "briefing", "build", "--shard",
                                 f"{k}/3", "-j", "1"], cwd=root, stderr=subprocess.PIPE,
@@ -185,17 +187,17 @@ def test_shards_split_the_outputs_and_a_broken_meeting_fails_alone(fleet, tmp_pa
     built = [output_lines(stderr, "built") for _code, stderr in outcomes]
     everyone = sorted(sum(built, []))
     assert everyone == sorted(set(everyone)), "an output was built by two shards"
-    assert everyone == [f"packs/m{i:02}/pack-internal.pdf" for i in range(COUNT) if i != 13]
+    assert everyone == [f"packs/m{i:02}/pack-internal.pdf" for i in range(COUNT) if i != BROKEN]
     assert all(len(share) >= 2 for share in built)  # each shard got a real share
-    broken = [code for code, stderr in outcomes if "inputs/m13.yaml" in stderr]
+    broken = [code for code, stderr in outcomes if f"inputs/m{BROKEN:02}.yaml" in stderr]
     assert broken == [1], outcomes  # reported once, by the shard that owns it
     assert sorted(code for code, _ in outcomes) == [0, 0, 1]
 
     result = run_cli("build", cwd=root)
     assert result.returncode == 1
-    assert "0 built, 19 up to date, 1 failed" in result.stderr
-    assert "error: inputs/m13.yaml:1:1: missing required key `venue`" in result.stderr
-    assert len(pdfs(root)) == 19 and "m13" not in pdfs(root)
+    assert f"0 built, {COUNT - 1} up to date, 1 failed" in result.stderr
+    assert f"error: inputs/m{BROKEN:02}.yaml:1:1: missing required key `venue`" in result.stderr
+    assert len(pdfs(root)) == COUNT - 1 and f"m{BROKEN:02}" not in pdfs(root)
 
 
 def test_killed_build_leaves_old_or_new_pdfs_never_a_torn_one(fleet, fleet_copy):
@@ -420,7 +422,7 @@ def test_a_second_build_waits_for_the_lock(fleet):
     stderr = "".join(said) + waiting.stderr.read()
     assert waiting.wait(timeout=60) == 0, stderr
     assert "another briefing build is writing" in stderr
-    assert "0 built, 20 up to date" in stderr
+    assert f"0 built, {COUNT} up to date" in stderr
 
 
 @pytest.mark.parametrize("how", [[], ["--poll"]], ids=["notified", "polling"])
