@@ -105,18 +105,16 @@ def test_pack_body_text_is_12pt_or_more(sample_pack):
     the top of the cover (base.css). Chart text is real text in the shipped fonts
     (svg.fonttype "none"), so the charts' labels are held to the same minimum.
     """
-    import pdfplumber
-
     small = []
-    with pdfplumber.open(sample_pack) as pdf:
-        assert len(pdf.pages) > 5
-        for number, page in enumerate(pdf.pages, start=1):
-            top = (30 if number == 1 else 22) * MM
-            bottom = page.height - 22 * MM
-            body = [c for c in page.chars if c["top"] >= top and c["bottom"] <= bottom]
-            assert body, number
-            small += [(number, round(c["size"], 2), c["text"]) for c in body
-                      if c["size"] < 12 - 0.01]
+    pages = pdf_layout(sample_pack, fonts=True)  # a word per run of one font and size
+    assert len(pages) > 5
+    for page in pages:
+        top = (30 if page.number == 1 else 22) * MM
+        bottom = page.height - 22 * MM
+        body = [w for w in page.words if w["top"] >= top and w["bottom"] <= bottom]
+        assert body, page.number
+        small += [(page.number, round(w["size"], 2), w["text"]) for w in body
+                  if w["size"] < 12 - 0.01]
     assert not small, small[:20]
 
 
@@ -162,13 +160,12 @@ def test_brief_fits_two_a4_sides(built):
 
 
 def test_large_print_has_no_text_under_16pt(built):
-    import pdfplumber
-
     for meeting, marker in ((SAMPLE.stem, "Residents and officers"), ("scripts", "Polish:")):
-        with pdfplumber.open(built / meeting / "large-print-internal.pdf") as pdf:
-            sizes = [char["size"] for page in pdf.pages for char in page.chars]
-            summary = next(page for page in pdf.pages if marker in (page.extract_text() or ""))
-            body = [char["size"] for char in summary.chars]
+        pages = pdf_layout(built / meeting / "large-print-internal.pdf", fonts=True)
+        sizes = [word["size"] for page in pages for word in page.words]
+        summary = next(page for page in pages
+                       if marker in " ".join(word["text"] for word in page.words))
+        body = [word["size"] for word in summary.words for _character in word["text"]]
         assert sizes and min(sizes) >= 15.9, (meeting, min(sizes))
         assert max(set(body), key=body.count) >= 17.9  # most text is 18pt body
 
