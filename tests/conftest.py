@@ -18,6 +18,21 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "inputs" / "2025-battersea-lrap.yaml"
 
 
+# The slowest modules, slowest first. With -n 2 each module runs whole on one worker (--dist
+# loadfile), and the workers take modules in this order: a slow one handed out last would
+# leave the other worker idle while it runs.
+SLOWEST_MODULES = ("test_design.py", "test_batch.py", "test_render_limits.py", "test_serve.py",
+                   "test_fuzz.py", "test_print.py", "test_tagging.py")
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    def rank(item) -> int:
+        name = item.path.name
+        return SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
+
+    items.sort(key=rank)  # a stable sort: the other modules keep their order
+
+
 def composed(loader, source: str, with_columns: bool = True):
     """A YAML text as comparable data under one loader: ("ok", tree) or ("refused", None).
 
