@@ -25,6 +25,17 @@ SLOWEST_MODULES = ("test_design.py", "test_batch.py", "test_render_limits.py", "
                    "test_fuzz.py", "test_print.py", "test_tagging.py")
 
 
+def pytest_configure(config) -> None:
+    """Run as a terminal runs things, with Ctrl-C (SIGINT) not ignored: a shell starts a
+    background job with it ignored, and an ignored signal stays ignored in every process the
+    suite starts, so the Ctrl-C tests' builds and the `serve` stopped with SIGINT would run on.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_collection_modifyitems(items: list) -> None:
     def rank(item) -> int:
         name = item.path.name

@@ -6,6 +6,7 @@ copies, so the suite renders as few PDFs as it can.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -258,14 +259,18 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
                              start_new_session=True)
     awaited = "starting 2 render workers" if moment.endswith("start") else "built "
     seen = []
-    for line in build.stderr:
-        seen.append(line)
-        if line.startswith(awaited):
-            break
-    assert seen and seen[-1].startswith(awaited), "".join(seen[-20:])
-    os.killpg(build.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
-    _stdout, stderr = build.communicate(timeout=120)
-    assert _group_ends(build.pid, within=60), "a process of the build was left running"
+    try:
+        for line in build.stderr:
+            seen.append(line)
+            if line.startswith(awaited):
+                break
+        assert seen and seen[-1].startswith(awaited), "".join(seen[-20:])
+        os.killpg(build.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+        _stdout, stderr = build.communicate(timeout=120)
+        assert _group_ends(build.pid, within=60), "a process of the build was left running"
+    finally:  # a build that ignored the Ctrl-C must not render endlessly through the suite
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build.pid, signal.SIGKILL)
     assert build.returncode == 130, stderr[-3000:]
     assert "Traceback" not in stderr, stderr
     assert "error: interrupted" in stderr
