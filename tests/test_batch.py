@@ -271,6 +271,8 @@ def test_ctrl_c_stops_a_parallel_build_cleanly(fleet, fleet_copy, moment):
     finally:  # a build that ignored the Ctrl-C must not render endlessly through the suite
         with contextlib.suppress(ProcessLookupError):
             os.killpg(build.pid, signal.SIGKILL)
+        if build.returncode is None:
+            build.wait(timeout=60)
     assert build.returncode == 130, stderr[-3000:]
     assert "Traceback" not in stderr, stderr
     assert "error: interrupted" in stderr
@@ -310,21 +312,34 @@ def test_the_fork_server_ends_with_its_build_without_pythons_shutdown(tmp_path):
     """The server shares the build's stderr, so whoever reads a build's output waits for the
     server to end too: it skips Python's exit handlers and shutdown (0.1 to 0.3 s with
     WeasyPrint loaded). A handler registered before the preload, as a site module would, must
-    not run when the build has gone and the server ends."""
-    probe, ran = tmp_path / "probe", tmp_path / "ran.txt"
+    not run when the build has gone and the server ends; the server still removes the
+    temporary config folder matplotlib makes where none is writable. Any other process that
+    imports the preload ends as usual: its own handlers run and its exit status stands."""
+    probe, ran, temporary = tmp_path / "probe", tmp_path / "ran.txt", tmp_path / "tmp"
     probe.mkdir()
+    temporary.mkdir()
+    (tmp_path / "not-a-folder").write_text("")  # as MPLCONFIGDIR: matplotlib makes its own
     (probe / "sitecustomize.py").write_text(
         "import atexit, os, sys\n"
         "if any('from multiprocessing.forkserver import main' in arg for arg in sys.orig_argv):\n"
         "    atexit.register(lambda: open(os.environ['PROBE_RAN'], 'a').write('shut down\\n'))\n")
-    code = ("import multiprocessing, os\nfrom multiprocessing.connection import wait\n"
+    code = ("import atexit, multiprocessing, os, sys\n"
+            "from multiprocessing.connection import wait\n"
             + SERVER_STARTED +
             "sentinel, pipe = server.connect_to_new_process([])\n"  # the server is up
             "os.close(pipe)\n"
-            "print(wait([sentinel], timeout=60) == [sentinel])\n")
-    result = run_python(code, env={"PYTHONPATH": str(probe), "PROBE_RAN": str(ran)})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "True", result.stdout + result.stderr
+            "print(wait([sentinel], timeout=60) == [sentinel])\n"
+            "import briefing.batch.preload\n"  # here, not in the server: nothing changes
+            "atexit.register(print, 'handlers ran')\n"
+            "sys.exit(3)\n")
+    search = os.pathsep.join(filter(None, [str(probe), os.environ.get("PYTHONPATH")]))
+    result = run_python(code, env={"PYTHONPATH": search, "PROBE_RAN": str(ran),
+                                   "MPLCONFIGDIR": str(tmp_path / "not-a-folder"),
+                                   "TMPDIR": str(temporary)})
+    assert result.returncode == 3, result.stderr
+    assert "Matplotlib created a temporary cache directory" in result.stderr
+    assert not list(temporary.glob("matplotlib-*")), "a temporary config folder was left"
+    assert result.stdout.split() == ["True", "handlers", "ran"], result.stdout + result.stderr
     # run_python returned when the server closed the shared stderr as it ended: any exit
     # handler it ran had run by then
     assert not ran.exists(), "the fork server ran Python's exit handlers"

@@ -1,6 +1,7 @@
 """Imported once by the worker fork server: ignores Ctrl-C and loads the heavy stages, so every
 worker forks deaf to Ctrl-C (the parent handles it), with WeasyPrint imported and what a first
-render needs already loaded (the built-in layouts' templates compiled, among others).
+render needs already loaded (the built-in layouts' templates compiled, among others). When the
+build ends, the server ends at once, without Python's shutdown.
 
 The fork server imports this module by name and would die on any error but ImportError, so
 nothing here may raise: a renderer that cannot load (Pango missing, say) fails in each render
@@ -33,6 +34,15 @@ except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
 
 try:
+    import os
+
+    # matplotlib makes a temporary config folder (and removes it at exit) where none is
+    # writable: noted, so that a server leaving without Python's shutdown removes it too.
+    _config_folder_before = os.environ.get("MPLCONFIGDIR")
+except Exception:  # noqa: BLE001, S110 (see the docstring)
+    pass
+
+try:
     from briefing.rendering.pdf import import_weasyprint
 
     import_weasyprint()  # pointed at the shipped fonts, without the slow library search
@@ -59,7 +69,6 @@ except Exception:  # noqa: BLE001, S110 (see the docstring)
 
 try:
     import atexit
-    import os
 
     def _started_by_the_fork_server() -> bool:
         """Whether multiprocessing's fork server is importing this module (not a test, say)."""
@@ -71,20 +80,32 @@ try:
             frame = frame.f_back
         return False
 
-    def _leave_at_once() -> None:
+    def _leave_at_once(server: int) -> None:
         """End the server without Python's shutdown. The server ends when its build does, and
         shares the build's stderr: whoever reads the build's output (CI, a script, the
         benchmarks) waits until the server has closed it too, and tearing down WeasyPrint and
-        matplotlib takes 0.1 to 0.3 s. The server has nothing to save; it runs first of the
-        exit handlers (it is registered after the imports above registered theirs)."""
+        matplotlib takes 0.1 to 0.3 s. The server writes no files; it flushes its output and
+        removes matplotlib's temporary config folder, if matplotlib made one, itself. It runs
+        first of the exit handlers (registered after the imports above registered theirs), and
+        only in the server: a worker forked from it exits as it always did."""
+        if os.getpid() != server:
+            return
+        import shutil
+        import tempfile
+
+        made = os.environ.get("MPLCONFIGDIR")
+        if (made and made != _config_folder_before
+                and os.path.basename(made).startswith("matplotlib-")
+                and os.path.dirname(made) == tempfile.gettempdir()):
+            shutil.rmtree(made, ignore_errors=True)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001, S110 (a closed stream: nothing to flush)
                 pass
-        os._exit(0)
+        os._exit(1 if getattr(sys, "last_type", None) is not None else 0)  # an uncaught error: 1
 
     if _started_by_the_fork_server():
-        atexit.register(_leave_at_once)
+        atexit.register(_leave_at_once, os.getpid())
 except Exception:  # noqa: BLE001, S110 (see the docstring)
     pass
