@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -315,9 +316,10 @@ def test_the_fork_server_ends_with_its_build_without_pythons_shutdown(tmp_path):
     not run when the build has gone and the server ends; the server still removes the
     temporary config folder matplotlib makes where none is writable. Any other process that
     imports the preload ends as usual: its own handlers run and its exit status stands."""
-    probe, ran, temporary = tmp_path / "probe", tmp_path / "ran.txt", tmp_path / "tmp"
+    probe, ran = tmp_path / "probe", tmp_path / "ran.txt"
     probe.mkdir()
-    temporary.mkdir()
+    # a temporary folder of its own, with a short path: the server's socket is made in it
+    temporary = Path(tempfile.mkdtemp(prefix="briefing-test-"))
     (tmp_path / "not-a-folder").write_text("")  # as MPLCONFIGDIR: matplotlib makes its own
     (probe / "sitecustomize.py").write_text(
         "import atexit, os, sys\n"
@@ -338,7 +340,9 @@ def test_the_fork_server_ends_with_its_build_without_pythons_shutdown(tmp_path):
                                    "TMPDIR": str(temporary)})
     assert result.returncode == 3, result.stderr
     assert "Matplotlib created a temporary cache directory" in result.stderr
-    assert not list(temporary.glob("matplotlib-*")), "a temporary config folder was left"
+    left = list(temporary.glob("matplotlib-*"))
+    shutil.rmtree(temporary, ignore_errors=True)
+    assert not left, "a temporary config folder was left"
     assert result.stdout.split() == ["True", "handlers", "ran"], result.stdout + result.stderr
     # run_python returned when the server closed the shared stderr as it ended: any exit
     # handler it ran had run by then
