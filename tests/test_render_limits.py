@@ -178,6 +178,38 @@ def test_a_build_without_charts_stops_its_chart_process_and_one_with_charts_keep
                                                        "pack-internal.pdf"))
 
 
+def test_a_render_has_the_chart_process_draw_the_next_renders_charts_ahead(workspace):
+    """While one render lays out its pages, the chart process draws the charts of the render
+    that follows, into its cache: that render's own request then finds them drawn. The
+    process answers requests in the order they came, so once it has answered a later one the
+    charts asked for ahead are drawn (and saved in the chart cache)."""
+    from briefing.batch.reading import read_meetings
+    from briefing.config import load_config
+    from briefing.rendering.chartprocess import ChartProcess
+    from briefing.rendering.renderer import Renderer
+
+    for name, count in (("a", 11), ("b", 22), ("c", 33)):  # a chart of its own each
+        write_meeting(workspace / "inputs", f"{name}.yaml", HEAD.format(title=name.upper()) +
+                      "attendance:\n" + "".join(f"  - {{group: {group}, count: {count + n}}}\n"
+                                                 for n, group in enumerate(
+                                                     ("Residents", "Officers", "Youth workers",
+                                                      "Councillors"))))
+    config = load_config(workspace, jobs=1)
+    config.chart_cache.mkdir(parents=True)  # as a build makes it
+    series = {path.stem: outcome[0] for path, outcome in read_meetings(
+        config, sorted((workspace / "inputs").glob("*.yaml")), public=False)}
+    helper = ChartProcess.start(config)
+    assert helper is not None, "this process cannot fork a chart process"
+    renderer = Renderer(config, helper)
+    try:
+        renderer.render(series["a"], "pack", "internal", next_up=(series["b"], "pack", "internal"))
+        renderer.render(series["c"], "pack", "internal")  # b's charts are never asked for
+    finally:
+        helper.stop()
+    cached = sorted(config.chart_cache.glob("*.svg"))
+    assert len(cached) == 3, cached  # a's and c's, and b's drawn ahead
+
+
 def test_calls_for_charts_says_whether_a_render_draws_anything():
     from briefing.meeting.models import MeetingFile
     from briefing.rendering.chartprocess import calls_for_charts

@@ -41,10 +41,11 @@ Outcome = tuple[Hashable, "bytes | str", float]  # (key, PDF or why it failed, s
 
 
 def render_or_error(renderer: Renderer, series: Series, layout: str, edition: str,
-                    name: object) -> bytes | str:
-    """The PDF, or why it failed: one meeting's failure never stops the others."""
+                    name: object, next_up: tuple[Series, str, str] | None = None) -> bytes | str:
+    """The PDF, or why it failed: one meeting's failure never stops the others. `next_up`
+    is the render that follows (Renderer.render)."""
     try:
-        return renderer.render(series, layout, edition)
+        return renderer.render(series, layout, edition, next_up=next_up)
     except BriefingError as error:
         return str(error)
     except MemoryError:
@@ -358,14 +359,16 @@ class InProcess:
                 and self.chart_process.cancel()):
             log.debug("no chart to draw: the chart process was stopped")
             self.chart_process = None
-        for key, name, series, layout, edition in tasks:
+        for index, (key, name, series, layout, edition) in enumerate(tasks):
             if self.renderer is None:
                 self.renderer = Renderer(self.config, self.chart_process)
             log.debug("rendering %s in this process", name)
+            following = tasks[index + 1][2:] if index + 1 < len(tasks) else None
             started = time.perf_counter()
             try:
                 with _limited(self.config):
-                    outcome = render_or_error(self.renderer, series, layout, edition, name)
+                    outcome = render_or_error(self.renderer, series, layout, edition, name,
+                                              following)
             except _OutOfTime:
                 outcome = (f"rendering it took longer than the time limit of "
                            f"{_seconds(self.config.timeout)}, so it was stopped; {_RAISE_TIME}")

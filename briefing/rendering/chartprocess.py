@@ -3,8 +3,10 @@
 A build that renders in its own process (one output, or -j 1) forks a ChartProcess as it
 starts, before it reads any meeting: the child imports matplotlib while the parent reads and
 checks the meetings, then draws each render's charts while the parent imports WeasyPrint and
-loads its fonts. The charts are the same either way (`draw_charts`, the same cache); if the
-child cannot help (it died, or ran out of memory) the parent draws them itself.
+loads its fonts. Each render also asks the child to prepare the next render's charts, which
+it draws into its cache while the parent lays out the pages. The charts are the same either
+way (`draw_charts`, the same cache); if the child cannot help (it died, or ran out of memory)
+the parent draws them itself.
 
 Only on Linux, and only from a process with no other threads: forking is what makes the
 child start at once, and forking a process whose other threads may hold locks is unsafe.
@@ -72,11 +74,20 @@ class ChartProcess:
     def send(self, request: Request) -> bool:
         """Ask for one render's charts; False if the child is gone."""
         try:
-            self.connection.send(request)
+            self.connection.send(("draw", request))
         except (OSError, ValueError):
             return False
         self.pending = True
         return True
+
+    def prepare(self, request: Request) -> None:
+        """Have the child draw a later render's charts into its cache once it has answered
+        what was asked before: that render's own request then finds them drawn. No answer
+        comes; if the child is gone, that render draws them itself."""
+        try:
+            self.connection.send(("prepare", request))
+        except (OSError, ValueError):
+            pass
 
     def receive(self) -> list | None:
         """The charts asked for, or None if the child could not draw them. Until they come
@@ -145,7 +156,7 @@ def _child(connection, parent_end, cache_folder: Path | None, key: bytes | None,
     cache = ChartCache(cache_folder, write=write_atomically, key=key)
     try:
         while True:
-            content, trend_rows, font_path, size = connection.recv()
+            kind, (content, trend_rows, font_path, size) = connection.recv()
             try:
                 reply = ("ok", draw_charts(content, trend_rows, font_path, cache, size))
             except MemoryError:
@@ -153,7 +164,8 @@ def _child(connection, parent_end, cache_folder: Path | None, key: bytes | None,
             except Exception:  # the parent draws them again and reports what went wrong
                 log.debug("drawing charts in the chart process failed", exc_info=True)
                 reply = ("failed", None)
-            connection.send(reply)
+            if kind == "draw":  # charts prepared for later stay in the cache, unanswered
+                connection.send(reply)
     except (EOFError, OSError, KeyboardInterrupt):
         pass
     except MemoryError:

@@ -148,29 +148,29 @@ class Renderer:
             import_render_stages()
             compile_layout(self.environment, self.config.layout(layout))
 
-    def render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
+    def render(self, series: Series, layout: str, edition: str, *,
+               next_up: tuple[Series, str, str] | None = None) -> RenderedPDF:
         """The finished PDF's bytes (with the layout check's warnings); BriefingError if it
-        cannot be made."""
+        cannot be made. `next_up` (series, layout, edition) is the render that follows, whose
+        charts the chart process (if any) then draws while this one lays out its pages."""
         with collector_paused():
-            return self._render(series, layout, edition)
+            return self._render(series, layout, edition, next_up)
 
-    def _render(self, series: Series, layout: str, edition: str) -> RenderedPDF:
+    def _render(self, series: Series, layout: str, edition: str,
+                next_up: tuple[Series, str, str] | None = None) -> RenderedPDF:
         from briefing.editions.archive import archive_sources
-        from briefing.editions.rules import edition_view
         from briefing.rendering.chartprocess import calls_for_charts
         from briefing.rendering.illustrative import mark_charts
         from briefing.rendering.layoutcheck import check_document
         from briefing.rendering.pdf import html_to_pdf
         from briefing.rendering.pdfpost import tidy_pdf
         from briefing.rendering.templating import render_html
-        from briefing.rendering.typography import typeset
 
-        view = self.printable(edition_view(series, edition))
-        content = typeset(view.content)
-        size = self.config.layout(layout).chart_size(self.config.paper)
-        trend = trend_rows(series)
+        view, content, trend, size = self._chart_inputs(series, layout, edition)
         wanted = calls_for_charts(content, trend)
         asked = wanted and self._ask_for_charts(content, trend, size)
+        if next_up is not None:
+            self._prepare_charts(*next_up)
         self.warm_up(layout)  # while the chart process draws the charts
         page = self._page_facts(series, content, edition,
                                 self.config.layout(layout).furniture_sizes)
@@ -193,6 +193,30 @@ class Renderer:
 
             pdf = print_shop_boxes(pdf)
         return RenderedPDF(pdf, layout_warnings(series, layout, edition, findings))
+
+    def _chart_inputs(self, series: Series, layout: str, edition: str):
+        """(edition view, typeset content, trend rows, chart size): what a render's charts
+        are drawn from."""
+        from briefing.editions.rules import edition_view
+        from briefing.rendering.typography import typeset
+
+        view = self.printable(edition_view(series, edition))
+        return (view, typeset(view.content), trend_rows(series),
+                self.config.layout(layout).chart_size(self.config.paper))
+
+    def _prepare_charts(self, series: Series, layout: str, edition: str) -> None:
+        """Ask the chart process (if there is one) to draw the next render's charts ahead."""
+        from briefing.rendering.chartprocess import calls_for_charts
+
+        helper = self.chart_process
+        if helper is None:
+            return
+        try:
+            _view, content, trend, size = self._chart_inputs(series, layout, edition)
+            if calls_for_charts(content, trend):
+                helper.prepare((content, trend, self.font_path, size))
+        except Exception:  # noqa: BLE001 - that render meets the same problem and reports it
+            log.debug("could not ask for the next render's charts", exc_info=True)
 
     def _ask_for_charts(self, content, trend, size) -> bool:
         """Ask the chart process (if there is one) for the render's charts; whether it was."""
