@@ -5,6 +5,7 @@ killed, fails alone and the rest of the batch is built."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,17 +179,13 @@ def test_a_build_without_charts_stops_its_chart_process_and_one_with_charts_keep
                                                        "pack-internal.pdf"))
 
 
-def test_a_render_has_the_chart_process_draw_the_next_renders_charts_ahead(workspace):
-    """While one render lays out its pages, the chart process draws the charts of the render
-    that follows, into its cache: that render's own request then finds them drawn. The
-    process answers requests in the order they came, so once it has answered a later one the
-    charts asked for ahead are drawn (and saved in the chart cache)."""
+def _three_counted_meetings(workspace: Path) -> tuple:
+    """Meetings a, b and c, each with an attendance chart of its own figures (a's counts
+    start at 111, b's at 222, c's at 333), read as a build reads them; and the config."""
     from briefing.batch.reading import read_meetings
     from briefing.config import load_config
-    from briefing.rendering.chartprocess import ChartProcess
-    from briefing.rendering.renderer import Renderer
 
-    for name, count in (("a", 11), ("b", 22), ("c", 33)):  # a chart of its own each
+    for name, count in (("a", 111), ("b", 222), ("c", 333)):
         write_meeting(workspace / "inputs", f"{name}.yaml", HEAD.format(title=name.upper()) +
                       "attendance:\n" + "".join(f"  - {{group: {group}, count: {count + n}}}\n"
                                                  for n, group in enumerate(
@@ -198,16 +195,85 @@ def test_a_render_has_the_chart_process_draw_the_next_renders_charts_ahead(works
     config.chart_cache.mkdir(parents=True)  # as a build makes it
     series = {path.stem: outcome[0] for path, outcome in read_meetings(
         config, sorted((workspace / "inputs").glob("*.yaml")), public=False)}
+    return config, series
+
+
+def _figures_printed(pdf: bytes) -> set[str]:
+    """The three-digit numbers a PDF prints (its charts' labels and their tables)."""
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    return set(re.findall(r"\b\d{3}\b", text))
+
+
+def _chart_process_renderer(config):
+    from briefing.rendering.chartprocess import ChartProcess
+    from briefing.rendering.renderer import Renderer
+
     helper = ChartProcess.start(config)
     assert helper is not None, "this process cannot fork a chart process"
-    renderer = Renderer(config, helper)
+    return helper, Renderer(config, helper)
+
+
+def test_a_render_has_the_chart_process_draw_the_next_renders_charts_ahead(workspace):
+    """While one render lays out its pages, the chart process draws the charts of the render
+    that follows, into its cache: that render's own request then finds them drawn. The
+    process answers requests in the order they came, so once it has answered a later one the
+    charts asked for ahead are drawn (and saved in the chart cache), and each render still
+    prints its own charts."""
+    config, series = _three_counted_meetings(workspace)
+    helper, renderer = _chart_process_renderer(config)
     try:
-        renderer.render(series["a"], "pack", "internal", next_up=(series["b"], "pack", "internal"))
-        renderer.render(series["c"], "pack", "internal")  # b's charts are never asked for
+        first = renderer.render(series["a"], "pack", "internal",
+                                next_up=(series["b"], "pack", "internal"))
+        last = renderer.render(series["c"], "pack", "internal")  # b's are never asked for
     finally:
         helper.stop()
     cached = sorted(config.chart_cache.glob("*.svg"))
     assert len(cached) == 3, cached  # a's and c's, and b's drawn ahead
+    assert {"111", "114"} <= _figures_printed(first) and "222" not in _figures_printed(first)
+    assert {"333", "336"} <= _figures_printed(last) and "222" not in _figures_printed(last)
+
+
+def test_a_request_while_an_answer_is_owed_is_refused_never_given_that_answer(workspace):
+    """A render that fails after asking for its charts never reads the answer. A later
+    render's request is then refused, and that render draws its own charts (the process is
+    stopped), rather than reading the answer meant for the first and printing its charts."""
+    config, series = _three_counted_meetings(workspace)
+    helper, renderer = _chart_process_renderer(config)
+    try:
+        _view, content, trend, size = renderer._chart_inputs(series["a"], "pack", "internal")
+        assert helper.send((content, trend, renderer.font_path, size))  # never read
+        pdf = renderer.render(series["c"], "pack", "internal")
+    finally:
+        helper.stop()
+    assert renderer.chart_process is None  # stopped: its state was no longer known
+    assert {"333", "336"} <= _figures_printed(pdf), _figures_printed(pdf)
+    assert "111" not in _figures_printed(pdf)
+
+
+def test_charts_are_asked_for_ahead_only_when_no_answer_is_owed(workspace):
+    """While the chart process owes an answer it may be sending it: a request sent to it then
+    could leave both waiting on a full pipe. So charts asked for ahead meanwhile are not
+    asked for (here b's: only a's and c's are drawn)."""
+    config, series = _three_counted_meetings(workspace)
+    helper, renderer = _chart_process_renderer(config)
+
+    def request(name: str) -> tuple:
+        _view, content, trend, size = renderer._chart_inputs(series[name], "pack", "internal")
+        return content, trend, renderer.font_path, size
+
+    try:
+        assert helper.send(request("a"))
+        helper.prepare(request("b"))  # an answer is owed: not sent
+        assert helper.receive() is not None
+        assert helper.send(request("c"))
+        assert helper.receive() is not None
+    finally:
+        helper.stop()
+    assert len(list(config.chart_cache.glob("*.svg"))) == 2
 
 
 def test_calls_for_charts_says_whether_a_render_draws_anything():

@@ -44,7 +44,7 @@ def calls_for_charts(content, trend_rows) -> bool:
 
 
 class ChartProcess:
-    """A forked child that draws charts on request; `draw` returns None if it cannot help."""
+    """A forked child that draws charts on request; `receive` gives None if it cannot help."""
 
     def __init__(self, cache_folder: Path | None, key: bytes | None, memory_mb: int) -> None:
         import multiprocessing
@@ -56,7 +56,8 @@ class ChartProcess:
                                              memory_mb))
         self.process.start()
         child_end.close()
-        self.pending = False
+        self.pending = False  # a request sent whose answer has not been read
+        self.preparing = False  # charts asked for ahead that the child may still be drawing
 
     @classmethod
     def start(cls, config) -> ChartProcess | None:
@@ -72,7 +73,11 @@ class ChartProcess:
             return None
 
     def send(self, request: Request) -> bool:
-        """Ask for one render's charts; False if the child is gone."""
+        """Ask for one render's charts; False if the child is gone, or still owes the answer
+        to a render that failed before reading it (that answer must never be taken for this
+        one's: the render then draws its charts itself, and the child is stopped)."""
+        if self.pending:
+            return False
         try:
             self.connection.send(("draw", request))
         except (OSError, ValueError):
@@ -81,13 +86,17 @@ class ChartProcess:
         return True
 
     def prepare(self, request: Request) -> None:
-        """Have the child draw a later render's charts into its cache once it has answered
-        what was asked before: that render's own request then finds them drawn. No answer
-        comes; if the child is gone, that render draws them itself."""
+        """Have the child draw a later render's charts into its cache: that render's own
+        request then finds them drawn. No answer comes; if the child is gone, that render
+        draws them itself. Only asked once the child has answered (not `pending`): the
+        child never sends while the parent does, so neither can block on a full pipe."""
+        if self.pending:
+            return
         try:
             self.connection.send(("prepare", request))
         except (OSError, ValueError):
-            pass
+            return
+        self.preparing = True
 
     def receive(self) -> list | None:
         """The charts asked for, or None if the child could not draw them. Until they come
@@ -97,7 +106,7 @@ class ChartProcess:
         except (EOFError, OSError):
             self.pending = False
             return None
-        self.pending = False
+        self.pending = self.preparing = False  # it answers in order: what it prepared is done
         return charts if status == "ok" else None
 
     def cancel(self) -> bool:
@@ -114,7 +123,7 @@ class ChartProcess:
 
     def stop(self) -> None:
         """End the child: told to when idle, killed when busy (its charts are not wanted)."""
-        if self.pending and self.process.is_alive():
+        if (self.pending or self.preparing) and self.process.is_alive():
             self.process.kill()
         self.connection.close()
         self.process.join(5)

@@ -169,13 +169,13 @@ class Renderer:
         view, content, trend, size = self._chart_inputs(series, layout, edition)
         wanted = calls_for_charts(content, trend)
         asked = wanted and self._ask_for_charts(content, trend, size)
-        if next_up is not None:
-            self._prepare_charts(*next_up)
         self.warm_up(layout)  # while the chart process draws the charts
         page = self._page_facts(series, content, edition,
                                 self.config.layout(layout).furniture_sizes)
         charts = mark_charts(self._charts(asked, content, trend, size) if wanted else [],
                              content, [m.content for m in series.meetings[:-1]])
+        if next_up is not None:  # drawn while this render lays out its pages
+            self._prepare_charts(*next_up)
         html = render_html(self.environment, layout, content, edition, charts,
                            self.config.paper, self.config.print_shop,
                            carried=view.carried, follows=view.follows, **page)
