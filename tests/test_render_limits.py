@@ -254,6 +254,19 @@ def test_a_request_while_an_answer_is_owed_is_refused_never_given_that_answer(wo
     assert "111" not in _figures_printed(pdf)
 
 
+def test_a_build_in_its_own_process_has_each_next_packs_charts_drawn_ahead(workspace):
+    """`build -j 1` of two meetings: the chart process draws the second pack's chart while the
+    first pack is laid out, so when the second asks for it, it is already drawn (the chart
+    process says which charts it drew and which it reused)."""
+    _three_counted_meetings(workspace)
+    (workspace / "inputs" / "c.yaml").unlink()
+    result = run_cli("build", "-j", "1", "-v", fresh=True, cwd=workspace)  # the child's log
+    assert result.returncode == 0, result.stderr
+    assert "2 built" in result.stderr
+    assert result.stderr.count("chart attendance: drawn") == 2, result.stderr
+    assert result.stderr.count("chart attendance: reused") == 1, result.stderr
+
+
 def test_charts_are_asked_for_ahead_only_when_no_answer_is_owed(workspace):
     """While the chart process owes an answer it may be sending it: a request sent to it then
     could leave both waiting on a full pipe. So charts asked for ahead meanwhile are not

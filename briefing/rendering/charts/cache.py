@@ -46,6 +46,7 @@ class ChartCache:
         key = chart_key(dataset, font_path, size)
         if key in self._memory:
             self.reused += 1
+            log.debug("chart %s: reused (drawn earlier in this process)", dataset.id)
             return self._memory[key]
         stored = self.folder / f"{key}.svg" if self.folder is not None and self.key else None
         if stored is not None:
