@@ -208,6 +208,12 @@ def _figures_printed(pdf: bytes) -> set[str]:
     return set(re.findall(r"\b\d{3}\b", text))
 
 
+def _chart_request(renderer, series) -> tuple:
+    """What a pack render of the series asks the chart process for."""
+    _view, content, trend, size = renderer._chart_inputs(series, "pack", "internal")
+    return content, trend, renderer.font_path, size
+
+
 def _chart_process_renderer(config):
     from briefing.rendering.chartprocess import ChartProcess
     from briefing.rendering.renderer import Renderer
@@ -244,8 +250,7 @@ def test_a_request_while_an_answer_is_owed_is_refused_never_given_that_answer(wo
     config, series = _three_counted_meetings(workspace)
     helper, renderer = _chart_process_renderer(config)
     try:
-        _view, content, trend, size = renderer._chart_inputs(series["a"], "pack", "internal")
-        assert helper.send((content, trend, renderer.font_path, size))  # never read
+        assert helper.send(_chart_request(renderer, series["a"]))  # never read
         pdf = renderer.render(series["c"], "pack", "internal")
     finally:
         helper.stop()
@@ -273,16 +278,11 @@ def test_charts_are_asked_for_ahead_only_when_no_answer_is_owed(workspace):
     asked for (here b's: only a's and c's are drawn)."""
     config, series = _three_counted_meetings(workspace)
     helper, renderer = _chart_process_renderer(config)
-
-    def request(name: str) -> tuple:
-        _view, content, trend, size = renderer._chart_inputs(series[name], "pack", "internal")
-        return content, trend, renderer.font_path, size
-
     try:
-        assert helper.send(request("a"))
-        helper.prepare(request("b"))  # an answer is owed: not sent
+        assert helper.send(_chart_request(renderer, series["a"]))
+        helper.prepare(_chart_request(renderer, series["b"]))  # an answer is owed: not sent
         assert helper.receive() is not None
-        assert helper.send(request("c"))
+        assert helper.send(_chart_request(renderer, series["c"]))
         assert helper.receive() is not None
     finally:
         helper.stop()
