@@ -230,8 +230,9 @@ def test_full_build_gives_a_readable_pdf_or_a_located_error(fuzz_folder, rendere
 
     series = SeriesLoader(lambda _: SHOWN).series(meeting)
     pdf = renderer.render(series, "pack", edition)  # a valid meeting must build: no exception
-    # A line of 20,000 unbreakable characters is one text array of as many glyphs, past the
-    # 100,000 elements pypdf reads by default (it stops there, to bound its own work).
+    # A huge text with no space (up to 20,000 repeats of a piece, such as 59,997 characters of
+    # "<p>") is one line, drawn as one text array of its glyphs and their spacing: past the
+    # 100,000 elements pypdf 7.1 reads by default (it stops there, to bound its own work).
     with _arrays_of_any_length():
         pages = PdfReader(io.BytesIO(pdf)).pages
         assert len(pages) >= 2
