@@ -45,6 +45,8 @@ jobs = 2
 
 def meeting(index: int, title: str = "Meeting") -> dict:
     extra = {"attendance": [{"group": "Residents", "count": 12}]} if index == 0 else {}
+    if index == 1:
+        extra["summary"] = "Residents asked for *more* patrols - [the ward plan](https://example.org)."
     return minimal_meeting(meeting={"title": f"{title} {index:02}", "date": "2025-07-12",
                                     "venue": "Test hall"}, **extra)
 
@@ -145,6 +147,19 @@ def test_fresh_clone_with_new_timestamps_is_up_to_date(fleet, tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"0 built, {COUNT} up to date" in result.stderr
     assert pdfs(clone) == before
+
+
+def test_an_up_to_date_build_parses_no_template_and_no_markdown(fleet):
+    """Reading a layout's `{% extends %}` and clearing prose of deep Markdown is done
+    without Jinja or markdown-it, which are most of an up-to-date build's time after reading."""
+    root, _result, _before = fleet
+    code = ("import sys\nfrom briefing.cli import main\nsys.argv = ['briefing', 'build']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "print(' '.join(m for m in ('jinja2', 'markdown_it', 'weasyprint') if m in sys.modules)"
+            " or 'light')\n")
+    result = run_python(code, cwd=root)
+    assert f"0 built, {COUNT} up to date" in result.stderr, result.stderr
+    assert result.stdout.split() == ["light"]
 
 
 def test_changing_one_meeting_rebuilds_only_its_pack(fleet, fleet_copy):

@@ -259,3 +259,33 @@ def test_a_byte_order_mark_inside_the_text_is_read_as_python_reads_it():
     source = "meeting:\n  title: T\nquestions:\n\ufeff- ''\n"
     with pytest.raises(yaml.YAMLError):
         yamlsource._compose(source)
+
+
+# Pieces of Markdown that open levels, in any order: quotes and list markers at line starts
+# and after one another, emphasis, links and autolinks, escapes, code, headings.
+markdown_pieces = st.sampled_from(
+    [*"*_[]()<>-+ \t\n>1.)a`#=\\!:", "> ", "- ", "+ ", "* ", "1. ", "2) ", "**", "__", "](u)",
+     "<http://a.b>", "    ", "\n\n", "\n---\n", "[a]: http://b\n"])
+
+
+@settings(max_examples=LOAD_EXAMPLES * 20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=st.lists(markdown_pieces, max_size=40).map("".join))
+@example(source="> - > 1. *_[*a*](u)_*")
+def test_markdown_nesting_is_never_deeper_than_its_counted_bound(source):
+    """Loading clears most text by counting the characters that can open a level, without
+    parsing it: that count must bound the depth markdown-it finds, or a Markdown bomb
+    would pass the nesting limit unparsed."""
+    from briefing.meeting.textformat import _nesting_bound, markdown_depth
+
+    assert _nesting_bound(source) >= markdown_depth(source)
+
+
+def test_prose_is_cleared_by_counting_and_deep_markdown_is_still_refused():
+    from briefing.meeting.textformat import _nesting_bound, markdown_nests_deeper_than
+
+    prose = "Residents - 18 of them - met on 12 July 2025 (see the annex). " * 50
+    assert _nesting_bound(prose) <= 20  # hyphens and figures inside lines open nothing
+    assert markdown_nests_deeper_than(prose, 20) is None
+    assert markdown_nests_deeper_than("*a " * 500 + "x" + " a*" * 500, 20) == 501
+    assert markdown_nests_deeper_than("*a* " * 30, 20) is None  # counted high, parsed shallow

@@ -56,8 +56,13 @@ def test_a_workspace_layout_extends_a_built_in_one_through_layout_toml(workspace
     assert config.layout("pack").page_limit("A4") is None
 
 
-def test_a_layout_without_layout_toml_takes_its_chain_from_its_template(workspace):
-    make_layout(workspace, "mine", "{# my pack #}\n" + extending("large-print"))
+@pytest.mark.parametrize("template", [
+    extending("large-print"),  # read without Jinja
+    "  {%- extends 'large-print/layout.html' -%}{% block main %}{% endblock %}",
+    "{# my pack #}\n" + extending("large-print"),  # parsed by Jinja
+])
+def test_a_layout_without_layout_toml_takes_its_chain_from_its_template(workspace, template):
+    make_layout(workspace, "mine", template)
     mine = load_config(workspace, build=("mine",)).layout("mine")
     assert mine.chain == ("mine", "large-print", "pack", "base")
     assert mine.chart_text_size == 16

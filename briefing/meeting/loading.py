@@ -200,14 +200,14 @@ def _check_markdown(content: MeetingFile, document: YamlDocument,
     """Markdown nested deeper than MAX_MARKDOWN_NESTING (e.g. emphasis inside emphasis, 500
     deep) cannot be laid out: refuse it here, so `check` fails what `build` would. Which
     fields are Markdown is declared on the models."""
-    from briefing.meeting.textformat import markdown_depth
+    from briefing.meeting.textformat import markdown_nests_deeper_than
 
     problems = []
     for loc, text, role, _ in texts(content, type(content)):
         if role is not MARKDOWN:
             continue
-        depth = markdown_depth(text)
-        if depth > MAX_MARKDOWN_NESTING:
+        depth = markdown_nests_deeper_than(text, MAX_MARKDOWN_NESTING)
+        if depth is not None:
             line, column = document.locate_value(loc)
             problems.append(Diagnostic(
                 shown, line, column,

@@ -388,11 +388,24 @@ def _named_folders(path: Path, roots: list[Path]) -> set[str]:
             if any((root / name).is_dir() for root in roots)}
 
 
+# Only whitespace before it; a quoted name with no quote or backslash inside, then `%}`.
+_OPENING_EXTENDS = re.compile(
+    r"""\s*\{%[-+]?\s*extends\s+(["'])(?P<folder>[A-Za-z0-9][A-Za-z0-9_-]*)/[^"'\\\n]*\1\s*[-+]?%\}""")
+
+
 @lru_cache(maxsize=64)
 def _folder_extended_by(template: str) -> str | None:
     """The layout folder a template's `{% extends "<folder>/…" %}` names, or None. Parsed,
     never run; remembered by the template's text, since parsing takes longer than a small
-    meeting takes to read (and `briefing.render` resolves its layouts on every call)."""
+    meeting takes to read (and `briefing.render` resolves its layouts on every call).
+
+    A template that opens with a plain `{% extends "<folder>/…" %}`, as layouts do, is read
+    without Jinja: importing and running its parser is most of an up-to-date build's layout
+    work. Jinja would find the same tag first (only a template broken further on reads
+    differently: Jinja gives None, and rendering names its line either way)."""
+    opening = _OPENING_EXTENDS.match(template)
+    if opening is not None:
+        return opening["folder"]
     from jinja2 import Environment, TemplateSyntaxError, nodes
 
     try:
