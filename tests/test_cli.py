@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, minimal_meeting, run_cli, write_meeting
+from conftest import REPO, minimal_meeting, run_cli, run_python, write_meeting
 from conftest import wait_for as conftest_wait_for
 
 
@@ -246,3 +246,42 @@ def test_setup_waits_for_the_package_lock_instead_of_failing(tmp_path):
     assert len(recorded) == 2
     assert all(line.startswith("-o DPkg::Lock::Timeout=300 ") for line in recorded), recorded
     assert "libpango-1.0-0" in recorded[1]
+
+
+# The command as its script runs it, with an exit handler and an object whose finaliser
+# speaks only when Python's teardown frees it.
+COMMAND_WITH_PROBES = """
+import atexit, sys, threading
+atexit.register(lambda: print("exit handler ran", flush=True))
+class FreedAtTeardown:
+    def __del__(self):
+        print("teardown ran", flush=True)
+kept = FreedAtTeardown()
+if sys.argv[1] == "thread":
+    release = threading.Event()  # set as Python's shutdown begins, before it joins threads
+    threading.Thread(target=release.wait).start()
+    threading._register_atexit(release.set)
+sys.argv = ["briefing", *sys.argv[2:]]
+from briefing.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize(("command", "code"), [(["--version"], 0), (["check", "nope.yaml"], 1),
+                                                (["nosuch"], 2)])
+def test_the_command_ends_without_pythons_teardown_keeping_its_exit_handlers(workspace,
+                                                                            command, code):
+    """After a build, Python's teardown frees WeasyPrint's objects one by one for about
+    0.15 s; the command skips it, but still runs exit handlers and keeps its status."""
+    result = run_python(COMMAND_WITH_PROBES, "plain", *command, cwd=workspace)
+    assert result.returncode == code, result.stderr
+    assert "exit handler ran" in result.stdout
+    assert "teardown ran" not in result.stdout
+    assert ("briefing, version" in result.stdout) == (command == ["--version"])  # flushed
+
+
+def test_the_command_ends_as_usual_while_a_thread_it_must_wait_for_runs(workspace):
+    result = run_python(COMMAND_WITH_PROBES, "thread", "--version", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("exit handler ran") == 1
+    assert "teardown ran" in result.stdout
