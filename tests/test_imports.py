@@ -66,3 +66,86 @@ def test_weasyprint_still_loads_where_a_library_needs_the_usual_search():
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "loaded"  # no page of WeasyPrint's installation help
+
+
+def test_weasyprint_loads_its_c_declarations_compiled_without_parsing_c():
+    """cffi's parse of WeasyPrint's declarations and of the C types a render names costs
+    about 60 ms a process; the compiled tables (briefing/rendering/cdefs.py) skip it. This
+    fails after a WeasyPrint upgrade until `python -m briefing.rendering.cdefs` is run."""
+    code = ("import sys\nfrom briefing.rendering.pdf import import_weasyprint, parse_render_types\n"
+            "import_weasyprint()\nparse_render_types()\n"
+            "from weasyprint.text.ffi import ffi, pango\nassert pango.pango_version() > 0\n"
+            "print(type(ffi).__name__, 'pycparser' in sys.modules)\n")
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["DeclaredFFI", "False"]
+
+
+# WeasyPrint's declarations parsed by cffi as WeasyPrint does, against the compiled tables:
+# every type, struct layout, enum value, constant and function signature alike.
+SAME_DECLARATIONS = """
+import cffi
+from briefing.rendering.cdefs import compiled_ffi, weasyprint_declarations
+
+parsed = cffi.FFI()
+parsed.cdef(weasyprint_declarations())
+compiled = compiled_ffi()
+
+
+def shape(ffi, t, depth=0):
+    if depth > 3:
+        return t.kind
+    k = t.kind
+    if k in ("primitive", "void"):
+        return (k, t.cname)
+    if k == "pointer":
+        return (k, shape(ffi, t.item, depth + 1))
+    if k == "array":
+        return (k, t.length, shape(ffi, t.item, depth + 1))
+    if k in ("struct", "union"):
+        try:
+            ffi.sizeof(t)  # completes a struct the compiled tables describe lazily
+        except Exception:  # noqa: BLE001 - opaque: each FFI has its own error class
+            return (k, None)
+        fields = None if t.fields is None else [
+            (n, f.offset, f.bitsize, shape(ffi, f.type, depth + 1)) for n, f in t.fields]
+        return (k, fields)
+    if k == "enum":
+        return (k, sorted(t.elements.items()))
+    if k == "function":
+        return (k, [shape(ffi, a, depth + 1) for a in t.args], shape(ffi, t.result, depth + 1), t.ellipsis)
+    raise AssertionError(k)
+
+libs = ["libgobject-2.0.so.0", "libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0",
+        "libharfbuzz-subset.so.0", "libfontconfig.so.1"]
+pairs = [(parsed.dlopen(n), compiled.dlopen(n)) for n in libs]
+checked = 0
+for key, (tp, _q) in parsed._parser._declarations.items():
+    kind, _, name = key.partition(" ")
+    if kind in ("function", "macro", "enum"):
+        for lp, lc in pairs:
+            names = list(tp.enumerators) if kind == "enum" else [name]
+            try:
+                found = [(getattr(lp, n), getattr(lc, n)) for n in names]
+            except AttributeError:
+                continue
+            for a, b in found:
+                if kind == "function":
+                    assert shape(parsed, parsed.typeof(a)) == shape(compiled, compiled.typeof(b)), name
+                else:
+                    assert a == b, name
+            checked += 1
+            break
+        continue
+    c = key if kind in ("struct", "union") else name
+    assert shape(parsed, parsed.typeof(c)) == shape(compiled, compiled.typeof(c)), c
+    checked += 1
+print(checked, len(parsed._parser._declarations))
+"""
+
+
+def test_the_compiled_c_declarations_are_the_ones_weasyprint_makes():
+    result = run_python(SAME_DECLARATIONS)
+    assert result.returncode == 0, result.stderr
+    checked, declared = map(int, result.stdout.split())
+    assert checked >= declared - 4, (checked, declared)  # less a few newer HarfBuzz functions

@@ -62,6 +62,13 @@ def import_weasyprint() -> None:
     use_layout_fonts_only()
     if "weasyprint" in sys.modules:
         return
+    from briefing.rendering.cdefs import compiled_declarations
+
+    with compiled_declarations():  # its C declarations loaded, not parsed (cdefs.py)
+        _import_weasyprint_quickly()
+
+
+def _import_weasyprint_quickly() -> None:
     if sys.platform.startswith("linux"):
         import ctypes.util
 
@@ -81,8 +88,9 @@ def import_weasyprint() -> None:
 
 
 # The C types WeasyPrint 70 names as strings when it draws and writes a PDF. cffi parses each
-# string with pycparser on first use (about 2 ms each, for every process); parsed in the
-# workers' fork server (parse_render_types), every worker forks with them parsed.
+# string on first use (with pycparser, about 2 ms each, where the compiled declarations of
+# cdefs.py are not used); parsed in the workers' fork server (parse_render_types), every
+# worker forks with them parsed.
 _RENDER_C_TYPES = ("PangoFcFontMap *", "FcChar8 **", "FcResult *", "char[]", "char[4]",
                    "PangoRectangle *", "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]")
 
