@@ -268,7 +268,7 @@ markdown_pieces = st.sampled_from(
      "<http://a.b>", "    ", "\n\n", "\n---\n", "[a]: http://b\n"])
 
 
-@settings(max_examples=LOAD_EXAMPLES * 20, deadline=None,
+@settings(max_examples=LOAD_EXAMPLES * 5, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(source=st.lists(markdown_pieces, max_size=40).map("".join))
 @example(source="> - > 1. *_[*a*](u)_*")
