@@ -264,7 +264,7 @@ def test_a_byte_order_mark_inside_the_text_is_read_as_python_reads_it():
 # Pieces of Markdown that open levels, in any order: quotes and list markers at line starts
 # and after one another, emphasis, links and autolinks, escapes, code, headings.
 markdown_pieces = st.sampled_from(
-    [*"*_[]()<>-+ \t\n>1.)a`#=\\!:", "> ", "- ", "+ ", "* ", "1. ", "2) ", "**", "__", "](u)",
+    [*"*_[]()<>-+ \t\n\r>1.)a`#=\\!:", "> ", "- ", "+ ", "* ", "1. ", "2) ", "**", "__", "](u)",
      "<http://a.b>", "    ", "\n\n", "\n---\n", "[a]: http://b\n"])
 
 
@@ -272,6 +272,7 @@ markdown_pieces = st.sampled_from(
           suppress_health_check=[HealthCheck.too_slow])
 @given(source=st.lists(markdown_pieces, max_size=40).map("".join))
 @example(source="> - > 1. *_[*a*](u)_*")
+@example(source="x\r" + "> " * 19 + "*a*")  # a lone carriage return ends a line too
 def test_markdown_nesting_is_never_deeper_than_its_counted_bound(source):
     """Loading clears most text by counting the characters that can open a level, without
     parsing it: that count must bound the depth markdown-it finds, or a Markdown bomb

@@ -53,7 +53,8 @@ def _nesting_bound(text: str) -> int:
     level (each opens at most one, a list marker two: the list and its item), plus one for
     the paragraph or heading and a margin. No parsing: a few microseconds for a summary."""
     bound = 3 + sum(text.count(mark) for mark in "*_[<")
-    for prefix in _LINE_START.findall(text):
+    # Line starts as markdown-it finds them: it reads a lone carriage return as a line end.
+    for prefix in _LINE_START.findall(text.replace("\r", "\n")):
         bound += prefix.count(">") + 2 * (prefix.count("-") + prefix.count("+")
                                           + prefix.count("*")
                                           + len(_NUMBER_MARKER.findall(prefix)))
