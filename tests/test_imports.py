@@ -90,6 +90,9 @@ from briefing.rendering.cdefs import compiled_ffi, weasyprint_declarations
 parsed = cffi.FFI()
 parsed.cdef(weasyprint_declarations())
 compiled = compiled_ffi()
+# The same names of types, structs and unions: none only in the compiled tables.
+assert [sorted(names) for names in parsed.list_types()] == \
+    [sorted(names) for names in compiled.list_types()]
 
 
 def shape(ffi, t, depth=0):

@@ -73,8 +73,11 @@ def compiled_ffi():  # noqa: ANN201 - a cffi FFI
 @contextmanager
 def compiled_declarations() -> Iterator[None]:
     """While WeasyPrint is imported in this block, its first `cffi.FFI()` gives the FFI
-    loaded from the compiled tables (when they match; otherwise nothing changes)."""
-    if "weasyprint.text.ffi" in sys.modules:
+    loaded from the compiled tables (when they match; otherwise nothing changes). Not
+    thread-safe: pdf.import_weasyprint holds a lock around it."""
+    # Linux only: the compiled FFI loads a library by the name it is given, never searching
+    # for it as cffi's own does, which WeasyPrint may need elsewhere (see pdf.import_weasyprint).
+    if "weasyprint.text.ffi" in sys.modules or not sys.platform.startswith("linux"):
         yield
         return
     ffi = compiled_ffi()

@@ -18,6 +18,7 @@ import logging
 import os
 import stat
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,8 +65,13 @@ def import_weasyprint() -> None:
         return
     from briefing.rendering.cdefs import compiled_declarations
 
-    with compiled_declarations():  # its C declarations loaded, not parsed (cdefs.py)
+    # One thread at a time: both the quick import and the compiled declarations swap a
+    # library function for the length of the import.
+    with _importing, compiled_declarations():  # C declarations loaded, not parsed (cdefs.py)
         _import_weasyprint_quickly()
+
+
+_importing = threading.Lock()
 
 
 def _import_weasyprint_quickly() -> None:
