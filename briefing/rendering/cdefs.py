@@ -8,8 +8,8 @@ compiled type tables (its "out-of-line" mode), which load in about 4 ms and read
 with a small C parser.
 
 `weasyprint_cdefs.py` holds the tables for the WeasyPrint this project pins. It is used only
-while the installed `weasyprint/text/ffi.py` is the file it was made from (its SHA-256 is
-recorded); any other WeasyPrint is imported as usual. After changing the pinned WeasyPrint:
+on Linux and while the installed `weasyprint/text/ffi.py` is the file it was made from (its
+SHA-256 is recorded); otherwise WeasyPrint is imported as usual. After changing the pinned WeasyPrint:
 
     .venv/bin/python -m briefing.rendering.cdefs
 
