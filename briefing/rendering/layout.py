@@ -33,7 +33,8 @@ FONT_SUFFIXES = (".ttf", ".otf")
 LAYOUT_SETTINGS = "layout.toml"
 MAX_LAYOUT_FILE_BYTES = 50 * 1024 * 1024  # any file a layout serves: CSS, fonts, images
 # A layout is named by its folder: never a path (`../pack` would also put PDFs outside output/).
-LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_-]*"  # a layout folder's name
+LAYOUT_NAME = re.compile(rf"^{_NAME}$")
 
 # Paper width and height in millimetres, and the side margins every built-in layout keeps
 # (base.css @page): a chart is drawn exactly as wide as the text column it prints in.
@@ -390,7 +391,7 @@ def _named_folders(path: Path, roots: list[Path]) -> set[str]:
 
 # Only whitespace before it; a quoted name with no quote or backslash inside, then `%}`.
 _OPENING_EXTENDS = re.compile(
-    r"""\s*\{%[-+]?\s*extends\s+(["'])(?P<folder>[A-Za-z0-9][A-Za-z0-9_-]*)/[^"'\\\n]*\1\s*[-+]?%\}""")
+    rf"""\s*\{{%[-+]?\s*extends\s+(["'])(?P<folder>{_NAME})/[^"'\\\n]*\1\s*[-+]?%\}}""")
 
 
 @lru_cache(maxsize=64)
