@@ -76,6 +76,43 @@ def test_kinds_are_drawn_differently():
     assert len(set(svgs.values())) == len(KINDS)
 
 
+def test_fonts_join_matplotlibs_list_once_and_again_when_changed_or_replaced(tmp_path):
+    """A process drawing charts for hours (`serve`, `watch`) keeps matplotlib's font list the
+    same length; a fonts folder whose family another folder also ships has its own file
+    measured, then the first's again; and a font file replaced in place is read anew."""
+    import shutil
+
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    dataset = DataSet(id="d", title="T", kind="bar", categories=["A", "B", "C", "D"],
+                      series={"S": [1, 2, 3, 5]}, source="s")
+    first = draw(dataset, FONT).svg
+    assert first  # drawn, not a sentence
+    listed = len(manager.ttflist)
+    for _ in range(3):
+        assert draw(dataset, FONT).svg == first
+    assert len(manager.ttflist) == listed
+
+    def files_of(family: str) -> set[Path]:
+        return {Path(entry.fname).parent for entry in manager.ttflist if entry.name == family}
+
+    other = tmp_path / "fonts" / "Other-Regular.ttf"  # a second copy of Noto Sans
+    other.parent.mkdir()
+    shutil.copy(FONT, other)
+    assert draw(dataset, other).svg == first  # the same font file: the same measurements
+    assert files_of("Noto Sans") == {other.parent}
+    assert draw(dataset, FONT).svg == first
+    assert files_of("Noto Sans") == {FONT.parent} and len(manager.ttflist) == listed
+
+    shutil.copy(FONT.parent / "NotoSansArabic-Regular.ttf", other)  # replaced in place
+    draw(dataset, other)
+    assert {entry.name for entry in manager.ttflist if entry.fname == str(other)} == {
+        "Noto Sans Arabic"}
+    assert draw(dataset, FONT).svg == first
+    assert files_of("Noto Sans Arabic") == {FONT.parent} and len(manager.ttflist) == listed
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=12),
                           st.one_of(st.none(), st.integers(-10**7, 10**7),

@@ -41,23 +41,64 @@ def rc_style(font_path: Path | None, text_size: float) -> dict:
         # matplotlib falls back through the list, so every script is measured correctly.
         faces = [font_path, *sorted(p for p in font_path.parent.glob("*-Regular.ttf")
                                     if p != font_path)]
-        families = []
+        families, added = [], False
         for face in faces:
             # Only regular files inside the fonts folder: a pipe would block the render, a
             # link could lead anywhere. A broken face is left out (fontcheck names it).
             if not _regular_file_inside(face, font_path.parent):
                 continue
-            try:
-                font_manager.fontManager.addfont(str(face))
-                families.append(font_manager.FontProperties(fname=str(face)).get_name())
-            except Exception as error:  # matplotlib raises many types for a broken font
-                log.debug("font %s left out of charts: %s", face, error)
+            family, newly = _listed_family(font_manager.fontManager, face)
+            added = added or newly
+            if family is not None:
+                families.append(family)
         families = families or ["DejaVu Sans"]
-        _prefer_shipped_faces(font_manager.fontManager, set(families), font_path.parent)
+        if added:
+            _prefer_shipped_faces(font_manager.fontManager, set(families), font_path.parent)
     return {**STYLE, "font.family": families, "font.size": text_size,
             "axes.titlesize": text_size, "axes.labelsize": text_size,
             "xtick.labelsize": text_size, "ytick.labelsize": text_size,
             "legend.fontsize": text_size}
+
+
+# Each face this process has put in matplotlib's font list, by its path: the file's inode,
+# size and modification time then, and its family name (None: matplotlib could not read it).
+_LISTED: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+
+
+def _listed_family(manager, face: Path) -> tuple[str | None, bool]:
+    """The face's family name, and whether the face was added to matplotlib's font list now.
+
+    It is added once, and again only when the file changed or another fonts folder's faces of
+    the same family replaced it (_prefer_shipped_faces). Each `addfont` appends to the list
+    and empties matplotlib's lookup cache: adding the faces for every chart made the list grow
+    by four entries a chart for as long as the process lived (`serve`, `watch`) and every text
+    lookup start again over the longer list.
+    """
+    import os
+
+    from matplotlib import font_manager
+
+    path = str(face)
+    try:
+        status = os.stat(path)
+    except OSError as error:  # gone since it was found
+        log.debug("font %s left out of charts: %s", face, error)
+        return None, False
+    identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+    known = _LISTED.get(path)
+    if known is not None and known[0] == identity:
+        if known[1] is None or any(entry.fname == path for entry in manager.ttflist):
+            return known[1], False
+    elif known is not None:  # the file changed: its old entries describe another font
+        manager.ttflist = [entry for entry in manager.ttflist if entry.fname != path]
+    try:
+        manager.addfont(path)  # empties the lookup cache too
+        family = font_manager.FontProperties(fname=path).get_name()
+    except Exception as error:  # matplotlib raises many types for a broken font
+        log.debug("font %s left out of charts: %s", face, error)
+        family = None
+    _LISTED[path] = (identity, family)
+    return family, True
 
 
 def _regular_file_inside(path: Path, folder: Path) -> bool:
