@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -76,13 +77,18 @@ def test_kinds_are_drawn_differently():
     assert len(set(svgs.values())) == len(KINDS)
 
 
-def test_fonts_join_matplotlibs_list_once_and_again_when_changed_or_replaced(tmp_path):
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # Latin in an Arabic face
+def test_fonts_join_matplotlibs_list_once_and_again_when_changed_or_replaced(tmp_path,
+                                                                          monkeypatch):
     """A process drawing charts for hours (`serve`, `watch`) keeps matplotlib's font list the
     same length; a fonts folder whose family another folder also ships has its own file
-    measured, then the first's again; and a font file replaced in place is read anew."""
+    measured, then the first's again; a font file replaced in place is measured as the new
+    font; and a face matplotlib failed to read once is tried again."""
     import shutil
 
     from matplotlib import font_manager
+
+    from briefing.rendering.charts.style import rc_style
 
     manager = font_manager.fontManager
     dataset = DataSet(id="d", title="T", kind="bar", categories=["A", "B", "C", "D"],
@@ -106,11 +112,32 @@ def test_fonts_join_matplotlibs_list_once_and_again_when_changed_or_replaced(tmp
     assert files_of("Noto Sans") == {FONT.parent} and len(manager.ttflist) == listed
 
     shutil.copy(FONT.parent / "NotoSansArabic-Regular.ttf", other)  # replaced in place
-    draw(dataset, other)
+    assert rc_style(other, 9)["font.family"] == ["Noto Sans Arabic"]
     assert {entry.name for entry in manager.ttflist if entry.fname == str(other)} == {
         "Noto Sans Arabic"}
+    replaced = draw(dataset, other).svg
+    only_arabic = tmp_path / "arabic" / "Only-Regular.ttf"
+    only_arabic.parent.mkdir()
+    shutil.copy(FONT.parent / "NotoSansArabic-Regular.ttf", only_arabic)
+    assert replaced == draw(dataset, only_arabic).svg  # measured as the new font
     assert draw(dataset, FONT).svg == first
     assert files_of("Noto Sans Arabic") == {FONT.parent} and len(manager.ttflist) == listed
+
+    shipped = rc_style(FONT, 9)["font.family"]
+    arabic = str(FONT.parent / "NotoSansArabic-Regular.ttf")
+    manager.ttflist = [entry for entry in manager.ttflist if entry.fname != arabic]
+    real_font = font_manager.ft2font.FT2Font
+    failures = []
+
+    def fails_once(path, *args, **kwargs):  # as when the process is out of file handles
+        if os.fsdecode(path) == arabic and not failures:
+            failures.append(path)
+            raise OSError(24, "Too many open files")
+        return real_font(path, *args, **kwargs)
+
+    monkeypatch.setattr(font_manager.ft2font, "FT2Font", fails_once)
+    assert "Noto Sans Arabic" not in rc_style(FONT, 9)["font.family"] and failures
+    assert rc_style(FONT, 9)["font.family"] == shipped and len(manager.ttflist) == listed
 
 
 @settings(max_examples=60, deadline=None)

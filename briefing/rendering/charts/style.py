@@ -41,19 +41,17 @@ def rc_style(font_path: Path | None, text_size: float) -> dict:
         # matplotlib falls back through the list, so every script is measured correctly.
         faces = [font_path, *sorted(p for p in font_path.parent.glob("*-Regular.ttf")
                                     if p != font_path)]
-        families, added = [], False
+        families = []
         for face in faces:
             # Only regular files inside the fonts folder: a pipe would block the render, a
             # link could lead anywhere. A broken face is left out (fontcheck names it).
             if not _regular_file_inside(face, font_path.parent):
                 continue
-            family, newly = _listed_family(font_manager.fontManager, face)
-            added = added or newly
+            family = _listed_family(font_manager.fontManager, face)
             if family is not None:
                 families.append(family)
         families = families or ["DejaVu Sans"]
-        if added:
-            _prefer_shipped_faces(font_manager.fontManager, set(families), font_path.parent)
+        _prefer_shipped_faces(font_manager.fontManager, set(families), font_path.parent)
     return {**STYLE, "font.family": families, "font.size": text_size,
             "axes.titlesize": text_size, "axes.labelsize": text_size,
             "xtick.labelsize": text_size, "ytick.labelsize": text_size,
@@ -61,18 +59,20 @@ def rc_style(font_path: Path | None, text_size: float) -> dict:
 
 
 # Each face this process has put in matplotlib's font list, by its path: the file's inode,
-# size and modification time then, and its family name (None: matplotlib could not read it).
-_LISTED: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+# size and modification time then, and the family name it was listed under.
+_LISTED: dict[str, tuple[tuple[int, int, int], str]] = {}
 
 
-def _listed_family(manager, face: Path) -> tuple[str | None, bool]:
-    """The face's family name, and whether the face was added to matplotlib's font list now.
+def _listed_family(manager, face: Path) -> str | None:
+    """The face's family name, the face in matplotlib's font list; None if matplotlib cannot
+    read it (tried again next time: the failure may pass, as a lack of file handles does).
 
-    It is added once, and again only when the file changed or another fonts folder's faces of
-    the same family replaced it (_prefer_shipped_faces). Each `addfont` appends to the list
-    and empties matplotlib's lookup cache: adding the faces for every chart made the list grow
-    by four entries a chart for as long as the process lived (`serve`, `watch`) and every text
-    lookup start again over the longer list.
+    A face is added once, and again only when its file changed (its entries are replaced where
+    they stood, so a tie between faces of one family goes as before) or when another fonts
+    folder's faces of its family replaced it (_prefer_shipped_faces). Each `addfont` appends
+    to the list and empties matplotlib's lookup cache: adding the faces for every chart made
+    the list grow by four entries a chart for as long as the process lived (`serve`, `watch`)
+    and every text lookup start again over the longer list.
     """
     import os
 
@@ -83,22 +83,38 @@ def _listed_family(manager, face: Path) -> tuple[str | None, bool]:
         status = os.stat(path)
     except OSError as error:  # gone since it was found
         log.debug("font %s left out of charts: %s", face, error)
-        return None, False
+        return None
     identity = (status.st_ino, status.st_size, status.st_mtime_ns)
     known = _LISTED.get(path)
-    if known is not None and known[0] == identity:
-        if known[1] is None or any(entry.fname == path for entry in manager.ttflist):
-            return known[1], False
-    elif known is not None:  # the file changed: its old entries describe another font
-        manager.ttflist = [entry for entry in manager.ttflist if entry.fname != path]
+    entries = manager.ttflist
+    if known is not None and known[0] == identity and any(
+            entry.fname == path and entry.name == known[1] for entry in entries):
+        return known[1]
+    if known is not None and known[0] != identity:
+        # matplotlib keeps each opened font by its path: the file is another font now
+        opened = getattr(font_manager, "_get_font", None)
+        if opened is not None:
+            opened.cache_clear()
+    place = next((index for index, entry in enumerate(entries) if entry.fname == path), None)
+    rest = [entry for entry in entries if entry.fname != path]
+    manager.ttflist = list(rest)
     try:
-        manager.addfont(path)  # empties the lookup cache too
-        family = font_manager.FontProperties(fname=path).get_name()
+        manager.addfont(path)  # appends the face (under each of its names), empties the cache
     except Exception as error:  # matplotlib raises many types for a broken font
         log.debug("font %s left out of charts: %s", face, error)
-        family = None
+        manager.ttflist = entries  # as it was, with any entries the file had
+        _LISTED.pop(path, None)
+        return None
+    added = manager.ttflist[len(rest):]
+    if not added:  # not a TrueType or OpenType face (matplotlib lists AFM apart)
+        manager.ttflist = entries
+        _LISTED.pop(path, None)
+        return None
+    if place is not None:  # where the file's entries stood before
+        manager.ttflist = rest[:place] + added + rest[place:]
+    family = added[0].name  # read from the file now, not from matplotlib's per-path cache
     _LISTED[path] = (identity, family)
-    return family, True
+    return family
 
 
 def _regular_file_inside(path: Path, folder: Path) -> bool:
