@@ -64,8 +64,8 @@ _LISTED: dict[str, tuple[tuple[int, int, int], str]] = {}
 
 
 def _listed_family(manager, face: Path) -> str | None:
-    """The face's family name, the face in matplotlib's font list; None if matplotlib cannot
-    read it (tried again next time: the failure may pass, as a lack of file handles does).
+    """The face's family name, once the face is in matplotlib's font list; None if matplotlib
+    cannot read it (tried again next time: the failure may pass, as a lack of file handles does).
 
     A face is added once, and again only when its file changed (its entries are replaced where
     they stood, so a tie between faces of one family goes as before) or when another fonts
