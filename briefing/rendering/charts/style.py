@@ -45,9 +45,10 @@ def rc_style(font_path: Path | None, text_size: float) -> dict:
         for face in faces:
             # Only regular files inside the fonts folder: a pipe would block the render, a
             # link could lead anywhere. A broken face is left out (fontcheck names it).
-            if not _regular_file_inside(face, font_path.parent):
+            status = _regular_file_inside(face, font_path.parent)
+            if status is None:
                 continue
-            family = _listed_family(font_manager.fontManager, face)
+            family = _listed_family(font_manager.fontManager, face, status)
             if family is not None:
                 families.append(family)
         families = families or ["DejaVu Sans"]
@@ -63,7 +64,7 @@ def rc_style(font_path: Path | None, text_size: float) -> dict:
 _LISTED: dict[str, tuple[tuple[int, int, int], str]] = {}
 
 
-def _listed_family(manager, face: Path) -> str | None:
+def _listed_family(manager, face: Path, status) -> str | None:
     """The face's family name, once the face is in matplotlib's font list; None if matplotlib
     cannot read it (tried again next time: the failure may pass, as a lack of file handles does).
 
@@ -72,18 +73,11 @@ def _listed_family(manager, face: Path) -> str | None:
     folder's faces of its family replaced it (_prefer_shipped_faces). Each `addfont` appends
     to the list and empties matplotlib's lookup cache: adding the faces for every chart made
     the list grow by four entries a chart for as long as the process lived (`serve`, `watch`)
-    and every text lookup start again over the longer list.
+    and every text lookup start again over the longer list. `status` is the file's (os.stat).
     """
-    import os
-
     from matplotlib import font_manager
 
     path = str(face)
-    try:
-        status = os.stat(path)
-    except OSError as error:  # gone since it was found
-        log.debug("font %s left out of charts: %s", face, error)
-        return None
     identity = (status.st_ino, status.st_size, status.st_mtime_ns)
     known = _LISTED.get(path)
     entries = manager.ttflist
@@ -100,14 +94,12 @@ def _listed_family(manager, face: Path) -> str | None:
     manager.ttflist = list(rest)
     try:
         manager.addfont(path)  # appends the face (under each of its names), empties the cache
+        added = manager.ttflist[len(rest):]
+        if not added:  # matplotlib lists an AFM font apart
+            raise ValueError("not a TrueType or OpenType face")
     except Exception as error:  # matplotlib raises many types for a broken font
         log.debug("font %s left out of charts: %s", face, error)
         manager.ttflist = entries  # as it was, with any entries the file had
-        _LISTED.pop(path, None)
-        return None
-    added = manager.ttflist[len(rest):]
-    if not added:  # not a TrueType or OpenType face (matplotlib lists AFM apart)
-        manager.ttflist = entries
         _LISTED.pop(path, None)
         return None
     if place is not None:  # where the file's entries stood before
@@ -117,16 +109,19 @@ def _listed_family(manager, face: Path) -> str | None:
     return family
 
 
-def _regular_file_inside(path: Path, folder: Path) -> bool:
+def _regular_file_inside(path: Path, folder: Path):  # noqa: ANN202 - os.stat_result | None
+    """The file's status (os.stat) if it is a regular file whose real path lies in folder."""
     import os
     import stat
 
     real = os.path.realpath(path)
     try:
-        return (Path(real).is_relative_to(os.path.realpath(folder))
-                and stat.S_ISREG(os.stat(real).st_mode))
+        status = os.stat(real)
     except OSError:
-        return False
+        return None
+    if Path(real).is_relative_to(os.path.realpath(folder)) and stat.S_ISREG(status.st_mode):
+        return status
+    return None
 
 
 def _prefer_shipped_faces(manager, families: set[str], folder: Path) -> None:
