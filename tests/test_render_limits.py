@@ -4,6 +4,7 @@ killed, fails alone and the rest of the batch is built."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -77,6 +78,46 @@ def test_a_worker_killed_mid_render_fails_only_its_output(batch):
     assert "3 built, 0 up to date, 1 failed" in stderr
     assert small_packs(batch) == ["b0", "b1", "b2"]
     assert "Traceback" not in stderr
+
+
+WORKER_DIES_BEFORE_ITS_WORK = """
+import json, os, signal, sys
+from pathlib import Path
+from briefing.batch.workers import WorkerPool
+from briefing.config import load_config
+from briefing.meeting.series import SeriesLoader
+
+config = load_config(Path("."))
+loader = SeriesLoader(workspace=Path("."))
+tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack", "internal")
+         for name in ("b0", "b1", "b2")]
+pool = WorkerPool(config, 2)
+pool.starting.join()
+for worker in pool.workers:  # both have said they are ready (the pool reads it later)
+    assert worker.connection.poll(120), "a worker never said it was ready"
+first = pool.workers[0].process
+os.kill(first.pid, signal.SIGKILL)
+first.join(120)
+outcomes = {key: outcome if isinstance(outcome, str) else "pdf"
+            for key, outcome, _seconds in pool.render(tasks)}
+pool.stop()
+print(json.dumps(outcomes))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork from a server")
+def test_a_worker_dead_before_it_is_handed_work_fails_that_output_and_the_rest_build(batch):
+    """The first of two ready workers is killed before the pool hands it anything, as the
+    out-of-memory killer might: handing it work fails that output, and the other worker,
+    ready too, takes the rest. (It used to be skipped, and the build waited for ever.)"""
+    for heavy in batch.glob("inputs/a-*.yaml"):
+        heavy.unlink()
+    result = run_python(WORKER_DIES_BEFORE_ITS_WORK, cwd=batch, timeout=120,
+                        env={"SOURCE_DATE_EPOCH": "1760000000"})
+    assert result.returncode == 0, result.stderr
+    outcomes = json.loads(result.stdout.splitlines()[-1])
+    assert outcomes["b0"].startswith("the worker rendering it was killed (SIGKILL)"), outcomes
+    assert outcomes["b1"] == outcomes["b2"] == "pdf", outcomes
 
 
 def test_one_output_renders_in_the_build_process_under_the_time_limit(workspace):

@@ -134,9 +134,13 @@ class WorkerPool:
                 while queue:
                     yield queue.popleft()[0], failure, 0.0
                 continue
-            for worker in self.workers:
+            # A copy: a worker found dead as it is handed work leaves self.workers, and the
+            # next one must still get work, or nothing would answer the wait below.
+            for worker in list(self.workers):
                 if worker.ready and worker.key is None and queue:
                     yield from self._hand_out(worker, queue.popleft())
+            if not self.workers:
+                continue  # each was found dead: start others before waiting on none
             busy = [worker.deadline for worker in self.workers if worker.key is not None]
             timeout = max(0.0, min(busy) - time.monotonic()) if busy else None
             waiting = {}
