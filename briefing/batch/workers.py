@@ -135,13 +135,15 @@ class WorkerPool:
                     yield queue.popleft()[0], failure, 0.0
                 continue
             # A copy: a worker found dead as it is handed work leaves self.workers, and the
-            # next one must still get work, or nothing would answer the wait below.
+            # next one must still be handed work.
             for worker in list(self.workers):
                 if worker.ready and worker.key is None and queue:
                     yield from self._hand_out(worker, queue.popleft())
-            if not self.workers:
-                continue  # each was found dead: start others before waiting on none
             busy = [worker.deadline for worker in self.workers if worker.key is not None]
+            if not self.workers or not (queue or busy):
+                # Workers found dead took the last tasks, or all the workers: nothing would
+                # answer the wait below. Start others for the work left, or end.
+                continue
             timeout = max(0.0, min(busy) - time.monotonic()) if busy else None
             waiting = {}
             for worker in self.workers:
