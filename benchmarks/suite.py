@@ -5,8 +5,8 @@ Usage:  .venv/bin/python benchmarks/suite.py [--runs N] [-- PYTEST ARGS]
 Each run prints pytest's own time, the CPU-seconds the whole machine spent busy and idle
 during it (from /proc/stat, so Linux only), and the median CPU time of a fixed pure-Python
 loop timed once a second meanwhile: the suite's processes do not lengthen it, a slower
-machine does. On a shared host the same code varies by about a tenth either way from run to
-run, so compare the medians of several runs before and after a change to the tests.
+machine does. On a shared host one run of the same code can take a quarter longer than
+another, so compare the medians of several runs before and after a change to the tests.
 """
 
 from __future__ import annotations
