@@ -197,6 +197,49 @@ def test_series_charts_show_attendance_and_actions_across_meetings():
     assert series_charts([], FONT) == []
 
 
+def test_made_up_counts_are_named_in_the_source_and_marked_in_the_table():
+    from briefing.meeting.models import MeetingFile
+    from briefing.rendering.charts import charts_for
+    from briefing.rendering.illustrative import mark_charts
+
+    def meeting(day: str, made_up: tuple[bool, bool], actions: tuple[bool, ...] = ()):
+        return MeetingFile.model_validate({
+            **minimal_meeting(), "meeting": {"title": "T", "date": day, "venue": "Hall"},
+            "attendance": [{"group": "Residents", "count": 20, "illustrative": made_up[0]},
+                           {"group": "Officers", "count": 5, "role": "officials",
+                            "illustrative": made_up[1]}],
+            "actions": [{"id": f"A{n}", "action": "Act", "status": ["open", "done"][n % 2],
+                         "illustrative": flag} for n, flag in enumerate(actions)]})
+
+    def marked(content, *earlier, rows=None) -> dict:
+        drawn = series_charts(rows, FONT) if rows else charts_for(content, FONT)
+        return {chart.id: chart for chart in mark_charts(drawn, content, earlier)}
+
+    some = marked(meeting("2025-07-12", (True, False), (True, False)))
+    attendance = some["attendance"]
+    assert attendance.title == "Attendance by group (illustrative)"
+    assert attendance.source == "Meeting record; made-up counts: Residents"
+    assert [row[0] for row in attendance.rows] == ["Residents (illustrative)", "Officers"]
+    assert attendance.alt.endswith(" The counts for Residents are made up for an example, "
+                                   "not recorded.")
+    # Actions print marked one by one in the action log, which the source points to.
+    assert some["actions"].source == ("Meeting record, except actions marked illustrative, "
+                                      "which are made up")
+    assert "Some of these actions are made up" in some["actions"].alt
+    every = marked(meeting("2025-07-12", (True, True), (True, True)))["attendance"]
+    assert every.source == "Illustrative counts, made up for an example: not a record of the meeting"
+    assert [row[0] for row in every.rows] == ["Residents", "Officers"]  # the title says it once
+    assert "These figures are illustrative" in every.alt
+    none = marked(meeting("2025-07-12", (False, False), (False,)))
+    assert none["attendance"].source == "Meeting record" and "(illustrative)" not in str(none)
+    # Across a series, the meetings whose counts are partly made up are the ones named.
+    earlier, later = meeting("2025-05-01", (False, False)), meeting("2025-07-12", (False, True))
+    series = marked(later, earlier, rows=[("1 May 2025", 25, 0, 0), ("12 Jul 2025", 25, 0, 0)])
+    assert series["series-attendance"].source == "Meeting record; made-up counts: 12 Jul 2025"
+    assert series["series-attendance"].rows[1][0] == "12 Jul 2025 (illustrative)"
+    assert series["series-actions"].source == "Meeting records in this series"
+
+
 def test_cache_draws_once_per_process_and_once_across_processes(tmp_path):
     dataset = DataSet(id="x", title="X", kind="bar", categories=["A"], series={"S": [1]})
     written = []

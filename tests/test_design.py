@@ -138,6 +138,12 @@ def test_illustrative_flash_and_labels(design):
     assert "How attendees heard about the meeting (illustrative)" in text
     assert text.count("(illustrative)") >= 6 + 3  # six actions, the charts and their tables
     assert "Source: Meeting record." not in text  # nothing invented is sourced as record
+    # Two counts are made up and one (no councillor came) is not: the source names the two,
+    # and the data annex marks them.
+    assert "Source: Meeting record; made-up counts: Community members and Police officers." \
+        in text
+    assert "Community members (illustrative)" in text and "Police officers (illustrative)" in text
+    assert "Ward councillors (illustrative)" not in text and "counts marked" not in text
     long = " ".join(pdf_pages(design["pdfs"][("long", "pack", "A4")]))
     assert "Illustrative" not in long and "(illustrative)" not in long
 
