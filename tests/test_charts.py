@@ -235,9 +235,25 @@ def test_made_up_counts_are_named_in_the_source_and_marked_in_the_table():
     # Across a series, the meetings whose counts are partly made up are the ones named.
     earlier, later = meeting("2025-05-01", (False, False)), meeting("2025-07-12", (False, True))
     series = marked(later, earlier, rows=[("1 May 2025", 25, 0, 0), ("12 Jul 2025", 25, 0, 0)])
-    assert series["series-attendance"].source == "Meeting record; made-up counts: 12 Jul 2025"
+    assert series["series-attendance"].source == "Meeting record; made-up counts at 12 Jul 2025"
     assert series["series-attendance"].rows[1][0] == "12 Jul 2025 (illustrative)"
     assert series["series-actions"].source == "Meeting records in this series"
+
+
+def test_made_up_group_names_joined_in_the_source_are_withheld_like_any_text(workspace):
+    document = minimal_meeting(
+        attendance=[{"group": "Residents", "count": 20, "illustrative": True},
+                    {"group": "Police", "count": 5, "role": "officials", "illustrative": True},
+                    {"group": "Councillors", "count": 0, "role": "officials"}],
+        quotes=[{"text": "Residents and Police", "consent": "internal"}])
+    write_meeting(workspace / "inputs", "m.yaml", document)
+    result = run_cli("build", "-l", "pack", "-e", "public", "-e", "internal", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    public = " ".join(pdf_pages(workspace / "output" / "m" / "pack-public.pdf"))
+    assert "Source: Meeting record; made-up counts:" in public
+    assert "Residents and Police" not in public
+    internal = " ".join(pdf_pages(workspace / "output" / "m" / "pack-internal.pdf"))
+    assert "Source: Meeting record; made-up counts: Residents and Police." in internal
 
 
 def test_cache_draws_once_per_process_and_once_across_processes(tmp_path):
