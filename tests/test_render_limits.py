@@ -80,6 +80,69 @@ def test_a_worker_killed_mid_render_fails_only_its_output(batch):
     assert "Traceback" not in stderr
 
 
+def test_a_fork_server_killed_mid_render_leaves_its_workers_to_finish_under_the_time_limit(batch):
+    """The server the workers fork from reports each worker's end: killed (as the
+    out-of-memory killer might), it takes that with it, but the workers run on. The one
+    rendering the heavy pack is still stopped at the time limit, and new workers, from a
+    server started afresh, build the rest."""
+    build = subprocess.Popen([sys.executable, "-m", "briefing", "build", "-j", "2", "-v",
+                              "--timeout", "3"], cwd=batch, stderr=subprocess.PIPE, text=True)
+    awaited = "rendering output/a-heavy/pack-internal.pdf in worker "
+    seen = []
+    for line in build.stderr:
+        seen.append(line)
+        if line.startswith(awaited):
+            worker = int(line.split()[-1])
+            server = int(Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            os.kill(server, signal.SIGKILL)
+            break
+    assert seen and seen[-1].startswith(awaited), "".join(seen[-20:])
+    _stdout, stderr = build.communicate(timeout=300)
+    assert build.returncode == 1, stderr[-3000:]
+    assert ("error: output/a-heavy/pack-internal.pdf: rendering it took longer than the time "
+            "limit of 3 s, so it was stopped") in stderr
+    assert "3 built, 0 up to date, 1 failed" in stderr
+    assert small_packs(batch) == ["b0", "b1", "b2"]
+    status = Path(f"/proc/{worker}/stat")  # gone, or ended and not yet reaped
+    assert not status.exists() or status.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    assert "Traceback" not in stderr
+
+
+STOPPED_AFTER_THE_FORK_SERVER_DIED = """
+import os, signal, sys
+from multiprocessing.connection import wait
+from pathlib import Path
+from briefing.batch.workers import WorkerPool
+from briefing.config import load_config
+from briefing.meeting.series import SeriesLoader
+
+config = load_config(Path("."))
+loader = SeriesLoader(workspace=Path("."))
+pool = WorkerPool(config, 2)
+tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack", "internal")
+         for name in ("a-heavy", "b0", "b1")]
+outcomes = pool.render(tasks)
+next(outcomes)  # a small pack's: the heavy one is still rendering
+(heavy,) = [worker for worker in pool.workers if worker.key == "a-heavy"]
+server = int(Path(f"/proc/{heavy.process.pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+os.kill(server, signal.SIGKILL)
+assert wait([heavy.process.sentinel], 60), "the fork server's end was never seen"
+outcomes.close()  # as Ctrl-C would, before the pool has looked at its workers again
+pool.stop()
+print(heavy.process.pid)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork from a server")
+def test_a_pool_stopped_just_after_its_fork_server_died_stops_its_workers(batch):
+    """Its fork server gone, a worker is reported ended while it still renders: stopping the
+    pool (Ctrl-C) must still stop it, or it runs on with no time limit."""
+    result = run_python(STOPPED_AFTER_THE_FORK_SERVER_DIED, cwd=batch, timeout=120)
+    assert result.returncode == 0, result.stderr
+    status = Path(f"/proc/{int(result.stdout.split()[-1])}/stat")
+    assert not status.exists() or status.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
 WORKERS_DEAD_BEFORE_THEIR_WORK = """
 import json, os, signal
 from pathlib import Path
@@ -106,8 +169,35 @@ def outcomes(workers, names):
     finally:
         pool.stop()
 
+def starts_failing(failures, names):
+    # A pool, kept as `serve` keeps one, whose next `failures` worker starts fail (as while
+    # its fork server is gone): its outcomes and failed starts, then those of a next build.
+    pool = WorkerPool(config, 0, most=2)
+    start, failed = pool._new_worker, []
+
+    def flaky_start():
+        if len(failed) < failures:
+            failed.append(1)
+            raise OSError("the fork server is gone")
+        return start()
+
+    pool._new_worker = flaky_start
+    tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack",
+              "internal") for name in names]
+    builds = []
+    try:
+        for _build in range(2):
+            builds.append([{key: outcome if isinstance(outcome, str) else "pdf"
+                            for key, outcome, _seconds in pool.render(tasks)},
+                           pool.failed_starts])
+            failures = len(failed)  # starts work from the next build on
+        return builds
+    finally:
+        pool.stop()
+
 print(json.dumps([outcomes(2, ["b0", "b1", "b2"]), outcomes(1, ["b0", "b1"]),
-                  outcomes(2, ["b0"])]))
+                  outcomes(2, ["b0"]), starts_failing(3, ["b0", "b1"]),
+                  starts_failing(5, ["b0", "b1"])]))
 """
 
 
@@ -116,18 +206,27 @@ def test_a_worker_dead_before_it_is_handed_work_fails_that_output_and_the_rest_b
     """The first worker of a pool is killed while idle, as the out-of-memory killer might,
     and is then handed a pack: that pack fails, and the rest are built by the other worker
     (also ready: it used to be passed over), or by a new one when it was the only worker;
-    handed the last pack, it ends the build. Each of these used to wait for ever."""
+    handed the last pack, it ends the build. Each of these used to wait for ever. Then
+    pools whose worker starts fail for a while, and for good."""
     for heavy in batch.glob("inputs/a-*.yaml"):
         heavy.unlink()
     result = run_python(WORKERS_DEAD_BEFORE_THEIR_WORK, cwd=batch, timeout=120,
                         env={"SOURCE_DATE_EPOCH": "1760000000"})
     assert result.returncode == 0, result.stderr
-    two_workers, one_worker, last_pack = json.loads(result.stdout.splitlines()[-1])
+    two_workers, one_worker, last_pack, recovered, never = json.loads(
+        result.stdout.splitlines()[-1])
     killed = "the worker rendering it was killed (SIGKILL)"
     assert two_workers["b0"].startswith(killed), two_workers
     assert two_workers["b1"] == two_workers["b2"] == "pdf", two_workers
     assert one_worker["b0"].startswith(killed) and one_worker["b1"] == "pdf", one_worker
     assert list(last_pack) == ["b0"] and last_pack["b0"].startswith(killed), last_pack
+    # Starts that fail for a while are tried again (a failed one used to fail every output
+    # left), and a start that works clears the count.
+    both = {"b0": "pdf", "b1": "pdf"}
+    assert recovered == [[both, 0], [both, 0]], recovered
+    # Given up after 2 + 2 + 1 failures in a row; a `serve` pool's next build tries afresh.
+    gone = "worker failed: cannot start a worker process: the fork server is gone"
+    assert never == [[{"b0": gone, "b1": gone}, 5], [both, 0]], never
 
 
 def test_one_output_renders_in_the_build_process_under_the_time_limit(workspace):

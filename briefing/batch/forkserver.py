@@ -37,9 +37,17 @@ def worker_context(multiprocessing):  # noqa: ANN001, ANN201 - the multiprocessi
     # SIGINT once it has spawned its own process: started here beforehand, it leaves the
     # block in place for the server.
     multiprocessing.resource_tracker.ensure_running()
+    ensure_server()
+    return context
+
+
+def ensure_server() -> None:
+    """Start the fork server, deaf to Ctrl-C, unless it runs: before each worker starts, so
+    that a server that was killed is started afresh as the first one was."""
+    import multiprocessing.forkserver
+
     with _ctrl_c_blocked():
         multiprocessing.forkserver.ensure_running()
-    return context
 
 
 def start_early(config, meeting_files: list[Path] | None) -> None:  # noqa: ANN001 - a Config

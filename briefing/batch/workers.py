@@ -11,8 +11,10 @@ starting a worker, and the charts are drawn meanwhile in a second process (chart
 On Linux the workers fork from a server that has already imported WeasyPrint and matplotlib
 (`briefing.batch.preload`, started by forkserver.py), so each starts in milliseconds rather than after a second of imports.
 The server runs no threads, so forking it is safe (the parent may run a progress-bar thread
-and is never forked). Elsewhere workers are spawned: macOS system libraries are not safe to
-use in a forked child, and Windows cannot fork.
+and is never forked). If the server is killed, the workers it started finish what they are
+rendering, still under the time limit, and new workers come from a server started afresh.
+Elsewhere workers are spawned: macOS system libraries are not safe to use in a forked child,
+and Windows cannot fork.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from briefing.batch.forkserver import worker_context
+from briefing.batch.forkserver import ensure_server, worker_context
 from briefing.config import Config
 from briefing.errors import BriefingError
 from briefing.meeting.series import Series
@@ -72,6 +74,10 @@ class _Worker:
     key: Hashable | None = None  # the output it is rendering
     name: str = ""  # that output, as messages name it
     deadline: float = 0.0  # time.monotonic() by which that render must be done
+    # Its fork server stopped while it ran: its exit can no longer be watched, only its pipe,
+    # and it is stopped by its process id. It finishes the render it has, and takes no more.
+    orphaned: bool = False
+    born: bytes | None = None  # its start time (Linux), so a reused process id is not it
 
 
 class WorkerPool:
@@ -107,8 +113,9 @@ class WorkerPool:
                 return
             try:
                 self.workers.append(self._new_worker())
-            except Exception as error:  # e.g. the fork server could not start
+            except Exception as error:  # e.g. the fork server could not start: tried again
                 self.start_failure = error
+                self.failed_starts += 1
                 return
 
     def _new_worker(self) -> _Worker:
@@ -117,10 +124,15 @@ class WorkerPool:
             target=_worker_main, name="briefing-worker", daemon=True,
             args=(child_end, self.config, self.level))
         try:
+            if self.context.get_start_method() == "forkserver":
+                ensure_server()
             process.start()
+        except BaseException:
+            parent_end.close()
+            raise
         finally:
             child_end.close()
-        return _Worker(process, parent_end)
+        return _Worker(process, parent_end, born=_process_status(process.pid)[1])
 
     def render(self, tasks: list[Task]) -> Iterator[Outcome]:
         """Each task's outcome, in the order they finish."""
@@ -128,6 +140,7 @@ class WorkerPool:
 
         self.starting.join()
         queue = deque(tasks)
+        self.failed_starts = 0  # each build tries afresh (a kept pool builds again and again)
         while queue or any(worker.key is not None for worker in self.workers):
             failure = self._fill(len(queue))
             if failure is not None:  # no worker can start: every output left says why
@@ -137,7 +150,7 @@ class WorkerPool:
             # A copy: a worker found dead as it is handed work leaves self.workers, and the
             # next one must still be handed work.
             for worker in list(self.workers):
-                if worker.ready and worker.key is None and queue:
+                if worker.ready and worker.key is None and queue and not worker.orphaned:
                     yield from self._hand_out(worker, queue.popleft())
             busy = [worker.deadline for worker in self.workers if worker.key is not None]
             if not self.workers or not (queue or busy):
@@ -147,13 +160,22 @@ class WorkerPool:
             timeout = max(0.0, min(busy) - time.monotonic()) if busy else None
             waiting = {}
             for worker in self.workers:
-                waiting[worker.connection] = waiting[worker.process.sentinel] = worker
+                waiting[worker.connection] = worker
+                if not worker.orphaned:
+                    waiting[worker.process.sentinel] = worker
             ready = set(wait(list(waiting), timeout))
             for worker in list(self.workers):
                 if worker.connection in ready:
                     yield from self._receive(worker)
-                elif worker.process.sentinel in ready:
-                    yield from self._retire(worker, self._death(worker))
+                elif not worker.orphaned and worker.process.sentinel in ready:
+                    if worker.key is not None and _running(worker):
+                        # The fork server stopped (it reports each worker's exit), not the
+                        # worker: let it finish, watching its pipe and its time limit.
+                        log.debug("the workers' fork server stopped; worker %s renders on",
+                                  worker.process.pid)
+                        worker.orphaned = True
+                    else:
+                        yield from self._retire(worker, self._death(worker))
             now = time.monotonic()
             for worker in list(self.workers):
                 if worker.key is not None and now >= worker.deadline:
@@ -162,18 +184,23 @@ class WorkerPool:
                         f"{_seconds(self.config.timeout)}, so it was stopped; {_RAISE_TIME}"))
 
     def _fill(self, queued: int) -> str | None:
-        """Start workers until there are enough for the work left; why none can start, if so."""
+        """Start workers until there are enough for the work left; why none can start, if so.
+        A start that fails is tried again (a fork server that stopped is started afresh),
+        until more than the pool's size and two more have failed in a row."""
         busy = sum(worker.key is not None for worker in self.workers)
         while len(self.workers) < min(self.size, busy + queued):
-            if self.start_failure is not None or self.failed_starts > self.size + 2:
+            if self.context is None or self.failed_starts > self.size + 2:
                 reason = self.start_failure or "each exited as it started (run with -v)"
                 if self.workers:
                     return None  # those still running take the work
                 return f"worker failed: cannot start a worker process: {reason}"
             try:
-                self.workers.append(self._new_worker())
+                worker = self._new_worker()
             except Exception as error:
                 self.start_failure = error
+                self.failed_starts += 1
+                continue
+            self.workers.append(worker)
         return None
 
     def _hand_out(self, worker: _Worker, task: Task) -> Iterator[Outcome]:
@@ -194,12 +221,18 @@ class WorkerPool:
             return
         if not worker.ready:
             worker.ready = True
+            self.failed_starts, self.start_failure = 0, None  # workers start again
             return
         key, worker.key = worker.key, None
         outcome, seconds = message
         yield key, outcome, seconds
+        if worker.orphaned:  # done with the render it had: no more work for it
+            yield from self._retire(worker, "")
 
     def _death(self, worker: _Worker) -> str:
+        if worker.orphaned:  # its exit code went with the fork server
+            return ("the worker rendering it stopped, after the server the workers start from "
+                    "had stopped; build again")
         worker.process.join(5)
         code = worker.process.exitcode
         if code is not None and code < 0:
@@ -248,7 +281,30 @@ def _kill(worker: _Worker) -> None:
     if worker.process.exitcode is None:
         worker.process.kill()
         worker.process.join()
+    elif _running(worker):  # its fork server stopped and took its exit code: by its id
+        try:
+            os.kill(worker.process.pid, signal.SIGKILL)
+        except OSError:  # it ended meanwhile
+            pass
+    worker.orphaned = False
     worker.connection.close()
+
+
+def _process_status(pid: int) -> tuple[bytes, bytes | None]:
+    """A process's state letter and start time from /proc (Linux), or ("", None)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[0], fields[19]
+    except (OSError, IndexError):
+        return b"", None
+
+
+def _running(worker: _Worker) -> bool:
+    """Whether the worker's process has not ended, though its fork server may say it has:
+    its id names a process that is not a zombie and started when the worker did."""
+    state, born = _process_status(worker.process.pid)
+    return worker.born is not None and born == worker.born and state not in (b"", b"Z")
 
 
 def _seconds(value: float) -> str:
