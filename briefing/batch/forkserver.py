@@ -26,6 +26,13 @@ def worker_context(multiprocessing):  # noqa: ANN001, ANN201 - the multiprocessi
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([PRELOAD])
+    ensure_server()
+    return context
+
+
+def ensure_server() -> None:
+    """Start the fork server, deaf to Ctrl-C, unless it runs: before each worker starts, so
+    that a server that was killed is started afresh as the first one was."""
     # Ctrl-C reaches the whole process group, and only the parent acts on it: the server
     # starts with SIGINT blocked (the preload then ignores and unblocks it), so it and every
     # worker forked from it are deaf to Ctrl-C from birth. The parent only defers a Ctrl-C
@@ -37,15 +44,6 @@ def worker_context(multiprocessing):  # noqa: ANN001, ANN201 - the multiprocessi
     # SIGINT once it has spawned its own process: started here beforehand, it leaves the
     # block in place for the server.
     multiprocessing.resource_tracker.ensure_running()
-    ensure_server()
-    return context
-
-
-def ensure_server() -> None:
-    """Start the fork server, deaf to Ctrl-C, unless it runs: before each worker starts, so
-    that a server that was killed is started afresh as the first one was."""
-    import multiprocessing.forkserver
-
     with _ctrl_c_blocked():
         multiprocessing.forkserver.ensure_running()
 

@@ -85,8 +85,6 @@ class WorkerPool:
 
     def __init__(self, config: Config, workers: int, *, most: int | None = None) -> None:
         """Start `workers` now; with `most`, more start later as the work needs them."""
-        import multiprocessing
-
         self.config = config
         self.size = max(workers, most or 0)
         self.level = logging.getLogger("briefing").getEffectiveLevel()
@@ -96,16 +94,23 @@ class WorkerPool:
         self.failed_starts = 0
         self.stopping = False
         log.debug("starting %d render worker%s", workers, "s" * (workers != 1))
-        try:
-            self.context = worker_context(multiprocessing)
-        except Exception as error:  # e.g. no processes left: every output says so
-            self.start_failure = error
+        self._make_context()
+        if self.context is None:
             workers = 0
         # Started from a thread: the first start waits for the fork server's imports, and
         # the parent has meetings to read meanwhile.
         self.starting = threading.Thread(target=self._start, args=(workers,),
                                          name="briefing-start-workers", daemon=True)
         self.starting.start()
+
+    def _make_context(self) -> None:
+        """The context workers start from (the fork server, started); else why it failed."""
+        import multiprocessing
+
+        try:
+            self.context = worker_context(multiprocessing)
+        except Exception as error:  # e.g. no processes left: every output says so
+            self.start_failure = error
 
     def _start(self, workers: int) -> None:
         for _ in range(workers):
@@ -141,6 +146,8 @@ class WorkerPool:
         self.starting.join()
         queue = deque(tasks)
         self.failed_starts = 0  # each build tries afresh (a kept pool builds again and again)
+        if self.context is None:  # the fork server could not start for an earlier build
+            self._make_context()
         while queue or any(worker.key is not None for worker in self.workers):
             failure = self._fill(len(queue))
             if failure is not None:  # no worker can start: every output left says why
