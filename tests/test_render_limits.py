@@ -162,6 +162,13 @@ from briefing.meeting.series import SeriesLoader
 config = load_config(Path("."))
 loader = SeriesLoader(workspace=Path("."))
 
+def rendered(pool, names):
+    # Each named meeting's pack from the pool: "pdf", or why it failed.
+    tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack",
+              "internal") for name in names]
+    return {key: outcome if isinstance(outcome, str) else "pdf"
+            for key, outcome, _seconds in pool.render(tasks)}
+
 def outcomes(workers, names):
     pool = WorkerPool(config, workers)
     pool.starting.join()
@@ -170,11 +177,8 @@ def outcomes(workers, names):
     first = pool.workers[0].process
     os.kill(first.pid, signal.SIGKILL)
     first.join(60)
-    tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack",
-              "internal") for name in names]
     try:
-        return {key: outcome if isinstance(outcome, str) else "pdf"
-                for key, outcome, _seconds in pool.render(tasks)}
+        return rendered(pool, names)
     finally:
         pool.stop()
 
@@ -191,14 +195,10 @@ def starts_failing(failures, names):
         return start()
 
     pool._new_worker = flaky_start
-    tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack",
-              "internal") for name in names]
     builds = []
     try:
         for _build in range(2):
-            builds.append([{key: outcome if isinstance(outcome, str) else "pdf"
-                            for key, outcome, _seconds in pool.render(tasks)},
-                           pool.failed_starts])
+            builds.append([rendered(pool, names), pool.failed_starts])
             failures = len(failed)  # starts work from the next build on
         return builds
     finally:
@@ -209,11 +209,8 @@ def server_never_started(names):
     # say): its next build tries again.
     pool = WorkerPool(config, 0, most=2)
     pool.context, pool.start_failure = None, OSError("no processes left")
-    tasks = [(name, name, loader.series(loader.load(f"inputs/{name}.yaml")), "pack",
-              "internal") for name in names]
     try:
-        return {key: outcome if isinstance(outcome, str) else "pdf"
-                for key, outcome, _seconds in pool.render(tasks)}
+        return rendered(pool, names)
     finally:
         pool.stop()
 

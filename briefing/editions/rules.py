@@ -156,6 +156,7 @@ class EditionView:
     content: MeetingFile  # its action log holds the carried actions too
     carried: tuple[CarriedAction, ...]  # "you said, we did"
     follows: MeetingInfo | None  # the previous meeting, for the cover
+    withholder: Withholder  # for text the render joins from the meeting's words (chart sources)
 
 
 def edition_view(series: Series, edition: str) -> EditionView:
@@ -169,4 +170,4 @@ def edition_view(series: Series, edition: str) -> EditionView:
                     for item in series.carried)
     previous = series.previous
     follows = edition_part(previous.content.meeting, edition, withholder) if previous else None
-    return EditionView(content, carried, follows)
+    return EditionView(content, carried, follows, withholder)

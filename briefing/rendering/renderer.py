@@ -159,7 +159,6 @@ class Renderer:
     def _render(self, series: Series, layout: str, edition: str,
                 next_up: tuple[Series, str, str] | None = None) -> RenderedPDF:
         from briefing.editions.archive import archive_sources
-        from briefing.editions.rules import withholder_for
         from briefing.rendering.chartprocess import calls_for_charts
         from briefing.rendering.illustrative import mark_charts
         from briefing.rendering.layoutcheck import check_document
@@ -175,8 +174,7 @@ class Renderer:
                                 self.config.layout(layout).furniture_sizes)
         charts = mark_charts(self._charts(asked, content, trend, size) if wanted else [],
                              content, [m.content for m in series.meetings[:-1]],
-                             withholder_for(series.current.content, edition,
-                                            series.internal_quotes).text)
+                             view.withholder.text)
         if next_up is not None:  # drawn while this render lays out its pages
             self._prepare_charts(*next_up)
         html = render_html(self.environment, layout, content, edition, charts,
