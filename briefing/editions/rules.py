@@ -124,16 +124,12 @@ def quote_printed(quote: Quote, edition: str, shape=MeetingFile) -> bool:
     return editions is None or editions.prints(edition, quote)
 
 
-def edition_of(content: MeetingFile, edition: str,
-               withheld: Iterable[Quote] = ()) -> MeetingFile:
-    """A copy of the meeting holding only what this edition may print.
-
-    `withheld` adds quotes from elsewhere (earlier meetings of a series) whose words the
-    edition may not print either; the meeting's own unprinted quotes are always included.
-    """
+def edition_of(content: MeetingFile, edition: str, withholder: Withholder) -> MeetingFile:
+    """A copy of the meeting holding only what this edition may print, its text passed
+    through the edition's `withholder` (withholder_for)."""
     copy = printed(content, type(content), edition).model_copy(update={
         "marking": RULES[edition].marking or content.marking})
-    return withholder_for(content, edition, withheld).model(copy)
+    return withholder.model(copy)
 
 
 def withholder_for(content: MeetingFile, edition: str,
@@ -162,10 +158,9 @@ class EditionView:
 def edition_view(series: Series, edition: str) -> EditionView:
     """The edition of a series' newest meeting, with nothing the edition may not print."""
     own = series.current.content
-    withheld = series.internal_quotes
+    withholder = withholder_for(own, edition, series.internal_quotes)
     content = edition_of(own.model_copy(update={"actions": list(series.actions)}), edition,
-                         withheld)
-    withholder = withholder_for(own, edition, withheld)
+                         withholder)
     carried = tuple(dataclasses.replace(item, action=edition_part(item.action, edition, withholder))
                     for item in series.carried)
     previous = series.previous
