@@ -21,8 +21,10 @@ SAMPLE = REPO / "inputs" / "2025-battersea-lrap.yaml"
 # The slowest modules, slowest first. With -n 2 each module runs whole on one worker (--dist
 # loadfile), and the workers take modules in this order: a slow one handed out last would
 # leave the other worker idle while it runs.
-SLOWEST_MODULES = ("test_design.py", "test_batch.py", "test_render_limits.py", "test_serve.py",
-                   "test_fuzz.py", "test_print.py", "test_tagging.py")
+SLOWEST_MODULES = ("test_design.py", "test_batch.py", "test_render_limits.py", "test_fuzz.py",
+                   "test_serve.py", "test_print.py", "test_tagging.py", "test_cli.py",
+                   "test_charts.py", "test_loading_limits.py", "test_sandbox.py",
+                   "test_edition_bytes.py", "test_chart_print.py", "test_untrusted_files.py")
 
 
 def pytest_configure(config) -> None:
