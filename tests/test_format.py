@@ -36,6 +36,8 @@ CORPUS = {
                            (10, ["duplicate action id `A1`"])],
     "series-length.yaml": [(10, ["series `Residents` has 2 values", "3 categories"])],
     "python-tag.yaml": [(2, ["tag", "python/object/apply", "not allowed"])],
+    "no-such-character.yaml": [(3, ["the escape \\U80001000 names no character",
+                                    "write the character itself"])],
     "bad-language.yaml": [(5, ["`meeting.language` should be a BCP 47 language tag",
                                "en-GB", "'xx-!!'"])],
     # Type errors and cross-reference errors together: one run reports them all.

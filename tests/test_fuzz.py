@@ -177,6 +177,8 @@ def fuzz_folder(tmp_path_factory) -> Path:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
 @given(source=yaml_texts())
+@example(source='meeting:\n  title: "0\\U800010000"\n')  # beyond what chr() takes
+@example(source='meeting:\n  title: "0\\U00110000"\n')  # just beyond Unicode
 def test_any_text_loads_or_fails_located_and_libyaml_reads_it_as_python_does(fuzz_folder,
                                                                              source):
     """Loading and validating never crash: a Meeting, or an InputError naming the file and a

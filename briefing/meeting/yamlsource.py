@@ -85,6 +85,22 @@ class _DepthLimit:
 class _DepthLimitedLoader(_DepthLimit, yaml.SafeLoader):
     """The safe loader, all in Python: its error messages are the ones users see."""
 
+    def scan_flow_scalar_non_spaces(self, double, start_mark):  # noqa: ANN001, ANN201
+        """PyYAML's, refusing as libyaml does a double-quoted escape such as "\\U80001000"
+        whose number is beyond Unicode (PyYAML hands it to chr(), which raises)."""
+        try:
+            return super().scan_flow_scalar_non_spaces(double, start_mark)
+        except (ValueError, OverflowError):  # the reader is on the escape's digits
+            letter = self.buffer[self.pointer - 1]
+            escape = "\\" + letter + self.prefix(self.ESCAPE_CODES[letter])
+            mark = self.get_mark()
+            mark.index, mark.column, mark.pointer = (mark.index - 2, mark.column - 2,
+                                                     mark.pointer - 2)
+            raise yaml.scanner.ScannerError(
+                None, None, f"the escape {escape} names no character (Unicode ends at "
+                "\\U0010FFFF); write the character itself, or correct the escape's number",
+                mark) from None
+
 
 try:
     from yaml.composer import Composer
