@@ -83,6 +83,20 @@ def test_alias_expansion_is_bounded_in_time_and_memory(tmp_path):
     assert peak < 150_000_000, peak  # about 45 MB measured
 
 
+@pytest.mark.parametrize("value, message", [
+    ("1" * 5_000, "this number has 5,000 digits, more than any count or figure needs"),
+    ("0x" + "f" * 5_000, "too large to chart (the limit is 1,000,000; check the number), "
+                         "found a number of about 6,021 digits"),
+])
+def test_a_number_too_long_for_python_to_print_is_a_located_error(tmp_path, value, message):
+    """Python will not turn an int of over 4,300 digits into text, or text into one: each is
+    an error at the number, not a traceback."""
+    error = load_error(tmp_path, HEAD + f"attendance:\n  - group: Residents\n    count: {value}\n")
+    [diagnostic] = error.diagnostics
+    assert message in diagnostic.message
+    assert (diagnostic.line, diagnostic.column) == (7, 12)
+
+
 @pytest.mark.parametrize("nested, line, column", [
     ("summary: " + "[" * 10_000 + "]" * 10_000, 5, 10 + MAX_DEPTH),
     ("summary: " + "{a: " * 10_000 + "}" * 10_000, 5, 10 + 4 * (MAX_DEPTH - 1) + 1),  # the key

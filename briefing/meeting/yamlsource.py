@@ -10,6 +10,7 @@ check charts, CSV files, `follows` chains and Markdown) are defined here, in one
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -367,6 +368,11 @@ class _Builder:
         except (yaml.YAMLError, ValueError, OverflowError) as error:
             if node.tag == "tag:yaml.org,2002:timestamp" and isinstance(error, ValueError):
                 return node.value  # 2025-02-30 stays text: the validator names its key
+            if "integer string conversion" in str(error):  # Python's limit of 4,300 digits
+                digits = sum(character.isdigit() for character in node.value)
+                self.error(node, f"this number has {digits:,} digits, more than any count or "
+                                 "figure needs; check it")
+                return None
             self.error(node, f"cannot read this value: {error}")
             return None
         if isinstance(value, str) and (control := _CONTROL.search(value)):
@@ -388,6 +394,8 @@ def describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return f"`{str(value).lower()}` (true/false)"
+    if isinstance(value, int) and value.bit_length() > 128:  # str() refuses 4,300 digits
+        return f"a number of about {round(value.bit_length() * math.log10(2)):,} digits"
     if isinstance(value, (int, float)):
         text = str(value)
         return f"the number {text if len(text) <= 40 else text[:37] + '…'}"
