@@ -316,14 +316,16 @@ def _number_hint(text: str, whole: bool) -> str:
 
 
 def _date_hint(text: str) -> str:
+    import calendar
     import datetime as dt
 
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         year, month, day = (int(part) for part in text.split("-"))
         if not 1 <= month <= 12:
             return f" (there is no month {month}: write YYYY-MM-DD, the year, then the month, then the day)"
-        following = dt.date(year + month // 12, month % 12 + 1, 1)
-        days = (following - dt.timedelta(days=1)).day
+        if year < 1:
+            return " (there is no year 0: write YYYY-MM-DD, the year, then the month, then the day)"
+        days = calendar.monthrange(year, month)[1]
         return f" ({dt.date(year, month, 1):%B %Y} has {days} days)"
     match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
     if match:
