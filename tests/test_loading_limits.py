@@ -83,18 +83,30 @@ def test_alias_expansion_is_bounded_in_time_and_memory(tmp_path):
     assert peak < 150_000_000, peak  # about 45 MB measured
 
 
-@pytest.mark.parametrize("value, message", [
-    ("1" * 5_000, "this number has 5,000 digits, more than any count or figure needs"),
-    ("0x" + "f" * 5_000, "too large to chart (the limit is 1,000,000; check the number), "
-                         "found a number of about 6,021 digits"),
+HUGE = {"decimal": ("1" * 5_000, "this number has 5,000 digits"),
+        "hexadecimal": ("0x" + "f" * 5_000, "this number has about 6,021 digits"),
+        "base 60": ("1" + ":59" * 3_000, "this number has about 5,335 digits")}
+
+
+@pytest.mark.parametrize("written", sorted(HUGE))
+@pytest.mark.parametrize("place", [
+    "attendance:\n  - group: Residents\n    count: {}\n",
+    "themes:\n  - {{id: t, title: T, priority: {}, points: [p]}}\n",  # no upper limit
+    "data:\n  - {{id: d, title: D, source: S, categories: [{}, b], series: {{A: [1, 2]}}}}\n",
+    "? {}\n: 1\n",  # a key
 ])
-def test_a_number_too_long_for_python_to_print_is_a_located_error(tmp_path, value, message):
-    """Python will not turn an int of over 4,300 digits into text, or text into one: each is
-    an error at the number, not a traceback."""
-    error = load_error(tmp_path, HEAD + f"attendance:\n  - group: Residents\n    count: {value}\n")
+def test_a_number_too_long_for_python_to_print_is_a_located_error(tmp_path, written, place):
+    """Python will not turn an int of over 4,300 digits into text, or text into one (and a
+    short line of hexadecimal or base 60 makes one): each is one error at the number, not a
+    traceback from `check` or, later, from `build`."""
+    value, message = HUGE[written]
+    text = HEAD + place.format(value)
+    error = load_error(tmp_path, text)
     [diagnostic] = error.diagnostics
-    assert message in diagnostic.message
-    assert (diagnostic.line, diagnostic.column) == (7, 12)
+    assert message + ", more than any count or figure needs; check it" == diagnostic.message
+    at = text.index(value)
+    assert (diagnostic.line, diagnostic.column) == (text.count("\n", 0, at) + 1,
+                                                    at - text.rfind("\n", 0, at))
 
 
 @pytest.mark.parametrize("nested, line, column", [

@@ -57,6 +57,12 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+# No count or figure needs a number of over 300 digits; Python will not print one of over
+# 4,300, which a hexadecimal, octal or base-60 number can reach in a short line.
+_MOST_BITS = 1_000
+_TOO_MANY_DIGITS = "more than any count or figure needs; check it"
+
+
 class _TooDeep(Exception):
     def __init__(self, mark: yaml.Mark) -> None:
         super().__init__()
@@ -339,9 +345,11 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(key_node, "a key must be plain text")
                 continue
+            found = len(self.diagnostics)
             key = self._scalar(key_node)
             if isinstance(key, (list, dict)) or key is None:
-                self.error(key_node, "a key must be plain text")
+                if len(self.diagnostics) == found:  # not already said why (a number too long)
+                    self.error(key_node, "a key must be plain text")
                 continue
             key = key if isinstance(key, str) else str(key)
             if key in seen:
@@ -370,10 +378,14 @@ class _Builder:
                 return node.value  # 2025-02-30 stays text: the validator names its key
             if "integer string conversion" in str(error):  # Python's limit of 4,300 digits
                 digits = sum(character.isdigit() for character in node.value)
-                self.error(node, f"this number has {digits:,} digits, more than any count or "
-                                 "figure needs; check it")
+                self.error(node, f"this number has {digits:,} digits, {_TOO_MANY_DIGITS}")
                 return None
             self.error(node, f"cannot read this value: {error}")
+            return None
+        if isinstance(value, int) and value.bit_length() > _MOST_BITS:
+            # Written in hexadecimal, say: Python would refuse to print it (over 4,300 digits)
+            digits = round(value.bit_length() * math.log10(2))
+            self.error(node, f"this number has about {digits:,} digits, {_TOO_MANY_DIGITS}")
             return None
         if isinstance(value, str) and (control := _CONTROL.search(value)):
             self.error(node, f"the text contains the control character "
