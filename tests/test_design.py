@@ -117,7 +117,7 @@ def test_blank_left_page_says_so(design):
 
 
 def test_cover_fields_edition_band_and_no_page_number(design):
-    cover = pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "A4")])[0]
+    cover = pdf_pages(design["pdfs"][(SAMPLE.stem, "pack", "A4")], every_glyph=True)[0]
     for expected in ("Metropolitan Police Service", "Community meeting briefing",
                      "London Race Action Plan – community conversation", "Saturday 12 July 2025",
                      "York Gardens Library, Battersea", "Pack made", "Internal edition"):
