@@ -35,7 +35,7 @@ from briefing.meeting.fields import (
     Editions,
 )
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # The shape of a BCP 47 tag: a 2-3 letter language, then subtags of 2-8 letters or digits.
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 

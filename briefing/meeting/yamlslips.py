@@ -10,6 +10,7 @@ to write when YAML read a value other than as meant (`12 people`, `twelve`, `12/
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import yaml
 
@@ -300,7 +301,18 @@ def value_hint(expected: str, value: object) -> str:
     return ""
 
 
+def _other_digits(text: str) -> str | None:
+    """The text with digits of another script (Arabic-Indic ٢٠٢٥, fullwidth ２０２５) written
+    0 to 9, if it has any: YAML reads numbers and dates in 0 to 9 only."""
+    if not any(character.isdigit() and not character.isascii() for character in text):
+        return None
+    return "".join(str(unicodedata.digit(character, "")) if character.isdigit() else character
+                   for character in text)
+
+
 def _number_hint(text: str, whole: bool) -> str:
+    if (western := _other_digits(text)) is not None:
+        return f"; write it with the digits 0 to 9: {western}"
     lowered = text.lower()
     if lowered in _NUMBER_WORDS:
         return f"; write it in digits: {_NUMBER_WORDS[lowered]}"
@@ -318,6 +330,9 @@ def _number_hint(text: str, whole: bool) -> str:
 def _date_hint(text: str) -> str:
     import calendar
     import datetime as dt
+
+    if (western := _other_digits(text)) is not None:
+        return f"; write it with the digits 0 to 9: {western}"
 
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         year, month, day = (int(part) for part in text.split("-"))
@@ -349,5 +364,5 @@ def _date_hint(text: str) -> str:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if match:
         year, month, day = (int(part) for part in match.groups())
-        return f"; write the month and day with two digits each: {year}-{month:02d}-{day:02d}"
+        return f"; write the month and day with two digits each: {year:04d}-{month:02d}-{day:02d}"
     return ""

@@ -37,7 +37,7 @@ MAX_MARKDOWN_NESTING = 20  # Markdown emphasis, links, lists and quotes inside o
 Location = tuple[int, int]  # 1-based line and column
 KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
 # "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
