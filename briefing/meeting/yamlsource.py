@@ -57,9 +57,9 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-# No count or figure needs a number of over 300 digits; Python will not print one of over
-# 4,300, which a hexadecimal, octal or base-60 number can reach in a short line.
-_MOST_BITS = 1_000
+# Python will not print a number of over 4,300 digits, which a short line of hexadecimal or
+# base 60 can reach: one of over 13,000 bits (about 3,900 digits) is refused at the number.
+_MOST_BITS = 13_000
 _TOO_MANY_DIGITS = "more than any count or figure needs; check it"
 
 
