@@ -99,6 +99,8 @@ class _DepthLimitedLoader(_DepthLimit, yaml.SafeLoader):
             return super().scan_flow_scalar_non_spaces(double, start_mark)
         except (ValueError, OverflowError):  # the reader is on the escape's digits
             letter = self.buffer[self.pointer - 1]
+            if letter not in self.ESCAPE_CODES:
+                raise
             escape = "\\" + letter + self.prefix(self.ESCAPE_CODES[letter])
             mark = self.get_mark()
             mark.index, mark.column, mark.pointer = (mark.index - 2, mark.column - 2,
@@ -406,7 +408,7 @@ def describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return f"`{str(value).lower()}` (true/false)"
-    if isinstance(value, int) and value.bit_length() > 128:  # str() refuses 4,300 digits
+    if isinstance(value, int) and value.bit_length() > _MOST_BITS:  # str() would refuse it
         return f"a number of about {round(value.bit_length() * math.log10(2)):,} digits"
     if isinstance(value, (int, float)):
         text = str(value)
