@@ -31,7 +31,7 @@ from conftest import (
 )
 from conftest import wait_for as conftest_wait_for
 
-COUNT = 9  # enough for three shards (3, 3 and 2 packs) and two workers to each get a real share
+COUNT = 9  # enough for three shards to each get a real share (3, 3 and 2 packs)
 BROKEN = 6  # the meeting the shards test breaks
 CONFIG = """\
 # the workspace's defaults; flags override them
