@@ -55,16 +55,16 @@ def _marked(chart: Chart, made_up: _MadeUp | None = None,
         changes["alt"] = (chart.alt + f" Some of these {what} are made up for an example, not "
                           f"recorded: those marked illustrative.")
     else:  # the made-up rows are named in the source and marked in the table
-        rows = [row for row, flag in zip(chart.rows, made_up.rows, strict=True) if flag]
+        names = _named([row[0] for row, flag in zip(chart.rows, made_up.rows, strict=True)
+                        if flag])
         if made_up.rows_are_meetings:  # a meeting's total is made up in part or in whole
-            names = _named([row[0] for row in rows])
             source = f"Meeting record; made-up {what} at {names}"
             changes["alt"] = chart.alt + (f" Some {what} at {names} are made up for an "
                                           f"example, not recorded.")
         else:
             # Group names, each withheld from as the edition requires, could together spell
             # out a quote it withholds: the joined names pass through `withhold` too.
-            names = withhold(_named([row[0] for row in rows]))
+            names = withhold(names)
             source = f"Meeting record; made-up {what}: {names}"
             changes["alt"] = chart.alt + (f" The {what} for {names} are made up for an "
                                           f"example, not recorded.")
