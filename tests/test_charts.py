@@ -322,6 +322,11 @@ def test_cache_location_comes_from_config(workspace):
     ("Year\n2021\n", 1, "the header row needs a column for categories"),
     ("Year,Rate\n2021,\"68\n", 2, "CSV syntax error"),
     ("Year,Rate\n2021,nan\n", 2, "`nan` in column `Rate` is not a number"),
+    # float() reads these; the meeting file does not, so neither does its CSV
+    ("Year,Rate\n2021,\u0661\u0662\n", 2,
+     "`\u0661\u0662` in column `Rate` is not a number; write it with the digits 0 to 9: 12"),
+    ("Year,Rate\n2021,\uff11\uff12.5\n", 2, "write it with the digits 0 to 9: 12.5"),
+    ("Year,Rate\n2021,1_000\n", 2, "`1_000` in column `Rate` is not a number; write digits"),
 ])
 def test_csv_problems_name_the_line(text, line, message):
     found, problems = parse_csv(text.encode("utf-8"), "inputs/data/x.csv")

@@ -18,11 +18,12 @@ from pathlib import Path, PurePosixPath
 from briefing.errors import Diagnostic
 from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
+from briefing.meeting.yamlslips import other_digits
 from briefing.meeting.yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument
 
 MAX_CSV_BYTES = 1024 * 1024
 TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"
-_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_THOUSANDS = re.compile(r"^[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 
 
 Reader = Callable[..., FileRead]  # files.read_file, or a build's files.Reads
@@ -185,8 +186,11 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
             for name, cell in zip(header[1:], cells[1:], strict=True):
                 value = _number(cell)
                 if value is _NOT_A_NUMBER:
-                    at(line, f"`{cell}` in column `{name}` is not a number; write digits "
-                             "such as 1234 or 12.5, or leave the cell empty for no data")
+                    western = other_digits(cell)
+                    at(line, f"`{cell}` in column `{name}` is not a number; " + (
+                        f"write it with the digits 0 to 9: {western}" if western is not None
+                        else "write digits such as 1234 or 12.5, or leave the cell empty "
+                             "for no data"))
                     value = None
                 elif value is not None and abs(value) > MAX_CHART_VALUE:
                     at(line, f"`{cell}` in column `{name}` {TOO_LARGE}")
@@ -212,8 +216,13 @@ _NOT_A_NUMBER = object()
 
 
 def _number(cell: str):
+    """The cell's number, None for an empty cell, or _NOT_A_NUMBER. Only the digits 0 to 9
+    count, as in the meeting file: Python's float() also reads other scripts' digits (١٢,
+    １２) and underscores (1_000), which YAML refuses."""
     if cell == "":
         return None
+    if not cell.isascii() or "_" in cell:
+        return _NOT_A_NUMBER
     text = cell.replace(",", "") if _THOUSANDS.match(cell) else cell
     try:
         value = float(text)

@@ -301,7 +301,7 @@ def value_hint(expected: str, value: object) -> str:
     return ""
 
 
-def _other_digits(text: str) -> str | None:
+def other_digits(text: str) -> str | None:
     """The text with digits of another script (Arabic-Indic ٢٠٢٥, fullwidth ２０２５) written
     0 to 9, if it has any: YAML reads numbers and dates in 0 to 9 only."""
     if not any(character.isdigit() and not character.isascii() for character in text):
@@ -311,7 +311,7 @@ def _other_digits(text: str) -> str | None:
 
 
 def _number_hint(text: str, whole: bool) -> str:
-    if (western := _other_digits(text)) is not None:
+    if (western := other_digits(text)) is not None:
         return f"; write it with the digits 0 to 9: {western}"
     lowered = text.lower()
     if lowered in _NUMBER_WORDS:
@@ -331,7 +331,7 @@ def _date_hint(text: str) -> str:
     import calendar
     import datetime as dt
 
-    if (western := _other_digits(text)) is not None:
+    if (western := other_digits(text)) is not None:
         return f"; write it with the digits 0 to 9: {western}"
 
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
