@@ -206,6 +206,26 @@ def test_csv_over_the_limit_is_refused_by_its_size_before_reading(workspace):
             f"{MAX_CSV_BYTES:,} bytes (1 MB)") in result.stderr
 
 
+def test_an_error_quotes_a_very_long_key_cell_or_name_shortened(workspace):
+    """A 100,000-character key, cell, series name or category is quoted by its first few
+    dozen characters: the error stays one readable line, at the right file and line."""
+    long = "x" * 100_000
+    csv_meeting(workspace, "rates.csv")
+    write_meeting(workspace / "inputs", "k.yaml", HEAD + f"  ? {long}\n  : 1\n")
+    (workspace / "inputs" / "rates.csv").write_text(
+        f"Year,S{long}\n2021,{long}\nC{long},1\nC{long},2\n", encoding="utf-8")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1
+    shown = "x" * 57 + "…"
+    assert f"inputs/k.yaml:5:5: unknown key `{shown}` in `meeting`; expected one of" \
+        in result.stderr
+    assert (f"inputs/rates.csv:2: `{shown}` in column `S{'x' * 56}…` is not a number"
+            in result.stderr)
+    assert f"inputs/rates.csv:4: category `C{'x' * 56}…` is repeated (first on line 3)" \
+        in result.stderr
+    assert max(len(line) for line in result.stderr.splitlines()) < 300, result.stderr[:2000]
+
+
 def test_libyaml_parser_gives_the_same_nodes_and_lines_as_pure_python():
     from briefing.meeting import yamlsource
 

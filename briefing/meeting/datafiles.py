@@ -19,7 +19,7 @@ from briefing.errors import Diagnostic
 from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
 from briefing.meeting.yamlslips import other_digits
-from briefing.meeting.yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument
+from briefing.meeting.yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument, shortened
 
 MAX_CSV_BYTES = 1024 * 1024
 TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"
@@ -40,17 +40,18 @@ def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Pat
     resolved: list[DataSet] = []
     for index, dataset in enumerate(content.data):
         for name, values in dataset.series.items():
+            shown_name = shortened(name, 60)
             if any(v is not None and not math.isfinite(v) for v in values):
                 line, column = document.locate(("data", index, "series", name))
                 problems.append(Diagnostic(shown, line, column,
-                                           f"series `{name}` holds a value that is not a "
+                                           f"series `{shown_name}` holds a value that is not a "
                                            "finite number (.nan or .inf); leave it empty instead"))
             elif too_large := [i for i, v in enumerate(values)
                                if v is not None and abs(v) > MAX_CHART_VALUE]:
                 line, column = document.locate_value(("data", index, "series", name,
                                                       too_large[0]))
                 problems.append(Diagnostic(shown, line, column,
-                                           f"series `{name}` holds a value that {TOO_LARGE}"))
+                                           f"series `{shown_name}` holds a value that {TOO_LARGE}"))
         if dataset.csv is None or dataset.series or dataset.categories:
             resolved.append(dataset)  # inline, or already reported as "not both"
             continue
@@ -96,7 +97,7 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
                "link); name a CSV file inside it")
         return None
     except FileNotFoundError:
-        at_key(f"CSV file `{csv_name}` not found (looked for {shown_csv})")
+        at_key(f"CSV file `{shortened(csv_name, 60)}` not found (looked for {shown_csv})")
         return None
     except IsADirectoryError:
         at_key(f"`csv: {csv_name}` is a folder, not a CSV file")
@@ -106,11 +107,11 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
                "name a saved CSV file")
         return None
     except FileTooLarge as error:
-        at_key(f"CSV file `{csv_name}` is {error.size:,} bytes; the limit is "
+        at_key(f"CSV file `{shortened(csv_name, 60)}` is {error.size:,} bytes; the limit is "
                f"{MAX_CSV_BYTES:,} bytes (1 MB)")
         return None
     except OSError as error:
-        at_key(f"cannot read CSV file `{csv_name}`: {error.strerror}")
+        at_key(f"cannot read CSV file `{shortened(csv_name, 60)}`: {error.strerror}")
         return None
     found, csv_problems = parse_csv(file.data, shown_csv)
     problems.extend(csv_problems)
@@ -163,7 +164,7 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                         at(line, f"column {position} of the header row is empty; "
                                  "name the series")
                     elif names.count(name) > 1 and names.index(name) + 2 == position:
-                        at(line, f"the header names the series `{name}` twice")
+                        at(line, f"the header names the series `{shortened(name, 60)}` twice")
                 continue
             if len(cells) != len(header):
                 at(line, f"this row has {len(cells)} cells but the header has {len(header)}; "
@@ -179,21 +180,24 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                 at(line, "the first cell (the category) is empty")
                 continue
             if category in seen:
-                at(line, f"category `{category}` is repeated (first on line {seen[category]})")
+                at(line, f"category `{shortened(category, 60)}` is repeated "
+                         f"(first on line {seen[category]})")
                 continue
             seen[category] = line
             values: list[float | None] = []
             for name, cell in zip(header[1:], cells[1:], strict=True):
+                shown_name = shortened(name, 60)
                 value = _number(cell)
                 if value is _NOT_A_NUMBER:
                     western = other_digits(cell)
-                    at(line, f"`{cell}` in column `{name}` is not a number; " + (
-                        f"write it with the digits 0 to 9: {western}" if western is not None
-                        else "write digits such as 1234 or 12.5, or leave the cell empty "
-                             "for no data"))
+                    fix = (f"write it with the digits 0 to 9: {western}" if western is not None
+                           else "write digits such as 1234 or 12.5, or leave the cell empty for "
+                                "no data")
+                    at(line, f"`{shortened(cell, 60)}` in column `{shown_name}` is not a number; "
+                             f"{fix}")
                     value = None
                 elif value is not None and abs(value) > MAX_CHART_VALUE:
-                    at(line, f"`{cell}` in column `{name}` {TOO_LARGE}")
+                    at(line, f"`{shortened(cell, 60)}` in column `{shown_name}` {TOO_LARGE}")
                     value = None
                 values.append(value)
             categories.append(category)

@@ -16,9 +16,10 @@ from briefing.errors import Diagnostic, InputError
 from briefing.files import FileRead, read_file
 from briefing.meeting.datafiles import Reader, resolve_data
 from briefing.meeting.fields import MARKDOWN, texts
-from briefing.meeting.models import _ISO_DATE, MeetingFile, _iso_text_to_date
+from briefing.meeting.models import MeetingFile, _iso_text_to_date
 from briefing.meeting.yamlslips import value_hint
 from briefing.meeting.yamlsource import (
+    ISO_DATE,
     MAX_CATEGORIES,
     MAX_MARKDOWN_NESTING,
     MAX_SERIES,
@@ -26,6 +27,7 @@ from briefing.meeting.yamlsource import (
     YamlDocument,
     describe,
     read_yaml,
+    shortened,
 )
 
 
@@ -113,10 +115,10 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
     if kind == "missing":
         line, column = document.locate(loc[:-1])
         parent = f" under `{_dotted(loc[:-1])}`" if loc[:-1] else ""
-        message = f"missing required key `{loc[-1]}`{parent}"
+        message = f"missing required key `{shortened(str(loc[-1]), 60)}`{parent}"
     elif kind == "extra_forbidden":
         line, column = document.locate(loc)
-        message = f"unknown key `{loc[-1]}`" + (f" in `{_dotted(loc[:-1])}`" if loc[:-1] else "")
+        message = f"unknown key `{shortened(str(loc[-1]), 60)}`" + (f" in `{_dotted(loc[:-1])}`" if loc[:-1] else "")
         suggestion = _suggest(str(loc[-1]), loc[:-1])
         if str(loc[-1]).isdigit() and isinstance(value, (int, float)) or value is None and str(loc[-1]).isdigit():
             message += ("; inside { } a comma ends a value, so a number written 1,200 becomes 1 "
@@ -131,7 +133,7 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
         line, column = document.locate_value(loc)
         if kind in _EXPECTED:
             message = f"`{where}` should be {_EXPECTED[kind]}, found {describe(value)}"
-            if kind.startswith("date") and isinstance(value, str) and _ISO_DATE.match(value):
+            if kind.startswith("date") and isinstance(value, str) and ISO_DATE.match(value):
                 message = f"`{where}` is {value}, which is not a day in the calendar"
             if kind in ("string_type",) and isinstance(value, (int, float, bool)):
                 message += " (put it in quotes to keep it as text)"
@@ -158,7 +160,11 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
 def _dotted(loc: KeyPath) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = shortened(str(part), 60)
+            text += f".{name}" if text else name
     return text
 
 

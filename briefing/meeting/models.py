@@ -9,7 +9,6 @@ privacy check, the font check and typesetting read those declarations.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -34,14 +33,14 @@ from briefing.meeting.fields import (
     VERBATIM,
     Editions,
 )
+from briefing.meeting.yamlsource import ISO_DATE
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # The shape of a BCP 47 tag: a 2-3 letter language, then subtags of 2-8 letters or digits.
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 
 def _iso_text_to_date(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATE.match(value):
+    if isinstance(value, str) and ISO_DATE.match(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

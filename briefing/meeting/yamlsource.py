@@ -37,7 +37,8 @@ MAX_MARKDOWN_NESTING = 20  # Markdown emphasis, links, lists and quotes inside o
 Location = tuple[int, int]  # 1-based line and column
 KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# A date as the format writes it (YYYY-MM-DD), in the digits 0 to 9 only.
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
 # "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -371,7 +372,7 @@ class _Builder:
             self.error(node, f"the tag `{node.tag}` is not allowed; remove it "
                              "(meeting files hold plain text, numbers and dates only)")
             return None
-        if node.tag == "tag:yaml.org,2002:timestamp" and not _ISO_DATE.match(node.value):
+        if node.tag == "tag:yaml.org,2002:timestamp" and not ISO_DATE.match(node.value):
             return node.value  # a time or an unpadded date stays text, so it fails as "not ISO"
         try:
             value = self._constructor.construct_object(node)
@@ -402,6 +403,12 @@ class _Builder:
         return value
 
 
+def shortened(text: str, most: int = 40) -> str:
+    """A user's text as a message quotes it: cut to `most` characters with "…", so an error
+    about a 100,000-character key or cell stays one readable line."""
+    return text if len(text) <= most else text[:most - 3] + "…"
+
+
 def describe(value: Any) -> str:
     """Say what a user wrote, for `expected …, found …` messages."""
     if value is None:
@@ -412,10 +419,9 @@ def describe(value: Any) -> str:
         return f"a number of about {round(value.bit_length() * math.log10(2)):,} digits"
     if isinstance(value, (int, float)):
         text = str(value)
-        return f"the number {text if len(text) <= 40 else text[:37] + '…'}"
+        return f"the number {shortened(text)}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "…"
-        return f"the text {shown!r}"
+        return f"the text {shortened(value)!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
