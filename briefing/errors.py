@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# A message quotes what the user wrote. A run of it without a space this long (a key, cell or
+# path of 100,000 characters) is cut, and a line break in it is shown as ⏎, so that each
+# problem stays one line that no file can break into a forged second one.
+LONGEST_RUN = 200
+_LONG_RUN = re.compile(rf"\S{{{LONGEST_RUN + 1},}}")
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def readable(message: str) -> str:
+    """The message on one line, each over-long run of it cut with "…"."""
+    message = _LINE_BREAK.sub("⏎", message)
+    return _LONG_RUN.sub(lambda run: run.group()[:LONGEST_RUN - 3] + "…", message)
 
 
 @dataclass(frozen=True, order=True)
@@ -15,6 +29,9 @@ class Diagnostic:
     column: int
     message: str
     severity: str = "error"  # "error" or "warning"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", readable(self.message))
 
     def __str__(self) -> str:
         where = self.path

@@ -322,11 +322,14 @@ def test_cache_location_comes_from_config(workspace):
     ("Year\n2021\n", 1, "the header row needs a column for categories"),
     ("Year,Rate\n2021,\"68\n", 2, "CSV syntax error"),
     ("Year,Rate\n2021,nan\n", 2, "`nan` in column `Rate` is not a number"),
-    # float() reads these; the meeting file does not, so neither does its CSV
+    # float() reads other scripts' digits; the meeting file does not, so neither does its CSV
     ("Year,Rate\n2021,\u0661\u0662\n", 2,
      "`\u0661\u0662` in column `Rate` is not a number; write it with the digits 0 to 9: 12"),
     ("Year,Rate\n2021,\uff11\uff12.5\n", 2, "write it with the digits 0 to 9: 12.5"),
-    ("Year,Rate\n2021,1_000\n", 2, "`1_000` in column `Rate` is not a number; write digits"),
+    # no such hint where the digits alone would not make it a number
+    ("Year,Rate\n2021,\u0661\u0662abc\n", 2,
+     "`\u0661\u0662abc` in column `Rate` is not a number; write digits such as 1234"),
+    ("Year,Rate\n2021,12m\u00b2\n", 2, "`12m\u00b2` in column `Rate` is not a number; write digits"),
 ])
 def test_csv_problems_name_the_line(text, line, message):
     found, problems = parse_csv(text.encode("utf-8"), "inputs/data/x.csv")
@@ -336,11 +339,11 @@ def test_csv_problems_name_the_line(text, line, message):
 
 
 def test_csv_reads_blank_cells_thousands_and_a_byte_order_mark():
-    raw = "\ufeffArea,Stops\nNorth,\"1,520\"\nSouth,\n\n".encode()
+    raw = "\ufeffArea,Stops\nNorth,\"1,520\"\nSouth,\nEast,1_000\n\n".encode()
     (categories, series), problems = parse_csv(raw, "x.csv")
     assert problems == []
-    assert categories == ["North", "South"]
-    assert series == {"Stops": [1520.0, None]}
+    assert categories == ["North", "South", "East"]
+    assert series == {"Stops": [1520.0, None, 1000.0]}  # 1_000 as in the meeting file
 
 
 BAD_CSV = "Year,Rate\n2021,68\n2022,sixty\n2023,70,71\n"

@@ -226,6 +226,56 @@ def test_an_error_quotes_a_very_long_key_cell_or_name_shortened(workspace):
     assert max(len(line) for line in result.stderr.splitlines()) < 300, result.stderr[:2000]
 
 
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("duplicate-theme-id", "themes:\n  - {{id: {L}, title: A, points: [p]}}\n"
+                           "  - {{id: {L}, title: B, points: [p]}}\n", 7),
+    ("quote-of-no-theme", "themes:\n  - {{id: t, title: A, points: [p]}}\n"
+                          "quotes:\n  - {{text: Said, theme: {L}}}\n", 8),
+    ("list-hint", "questions: {L}\n", 5),
+    ("colon-hint", "questions:\n  - {{? {L} : {L}}}\n", 6),
+    ("follows-not-allowed", "  follows: /{L}.yaml\n", 5),
+])
+def test_a_very_long_word_in_any_message_is_cut(workspace, name, text, line):
+    """Whatever message quotes a 100,000-character word the user wrote (an id, a path, a
+    line the hint repeats) cuts it at 200 characters: the error stays one short line."""
+    write_meeting(workspace / "inputs", "m.yaml", HEAD + text.format(L="x" * 100_000))
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1, result.stderr[:2000]
+    errors = [row for row in result.stderr.splitlines() if row.startswith("error:")]
+    assert errors and errors[0].startswith(f"error: inputs/m.yaml:{line}:"), errors[0][:300]
+    assert "x" * 190 in errors[0] and "x" * 201 not in errors[0] and "…" in errors[0]
+    assert max(len(row) for row in errors) < 1_000, max(len(row) for row in errors)
+
+
+@pytest.mark.parametrize("where", ["key", "csv"])
+def test_a_line_break_in_quoted_text_cannot_forge_another_error(workspace, where):
+    """Text a message quotes is shown on the message's own line (⏎ for its line break), so a
+    file cannot print a line that reads as an error about some other file."""
+    forged = "a\nerror: inputs/other.yaml:1:1: forged"
+    if where == "key":
+        write_meeting(workspace / "inputs", "m.yaml", HEAD + f"  ? {forged!r}\n  : 1\n"
+                      .replace("'", '"'))
+    else:
+        csv_meeting(workspace, "rates.csv")
+        (workspace / "inputs" / "rates.csv").write_text(
+            f'Year,Rate\n2021,"{forged}"\n', encoding="utf-8")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1
+    assert not any(row.startswith("error: inputs/other.yaml") for row in
+                   result.stderr.splitlines()), result.stderr
+    assert "a⏎error: inputs/other.yaml:1:1: forged" in result.stderr
+
+
+def test_a_follows_name_too_long_for_the_file_system_is_a_located_error(workspace):
+    write_meeting(workspace / "inputs", "m.yaml", HEAD + "  follows: " + "y" * 300 + ".yaml\n")
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 1
+    assert "error: inputs/m.yaml:5:12: `meeting.follows` names 'yyy" in result.stderr
+    assert "which cannot be read (File name too long); name the meeting file it follows" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_libyaml_parser_gives_the_same_nodes_and_lines_as_pure_python():
     from briefing.meeting import yamlsource
 

@@ -2,8 +2,8 @@
 
 A CSV data file sits next to the meeting file (or in a folder under it): a header row, the
 first column for categories and one column per series. Every problem is reported as
-`file:line: message`, so `briefing check` catches a bad row before a build does. Standard
-library only: checking must stay light.
+`file:line: message`, so `briefing check` catches a bad row before a build does. Nothing
+here loads the drawing or PDF libraries: checking must stay light.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def resolve_data(content: MeetingFile, document: YamlDocument, meeting_path: Pat
     resolved: list[DataSet] = []
     for index, dataset in enumerate(content.data):
         for name, values in dataset.series.items():
-            shown_name = shortened(name, 60)
+            shown_name = shortened(name)
             if any(v is not None and not math.isfinite(v) for v in values):
                 line, column = document.locate(("data", index, "series", name))
                 problems.append(Diagnostic(shown, line, column,
@@ -97,7 +97,7 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
                "link); name a CSV file inside it")
         return None
     except FileNotFoundError:
-        at_key(f"CSV file `{shortened(csv_name, 60)}` not found (looked for {shown_csv})")
+        at_key(f"CSV file `{shortened(csv_name)}` not found (looked for {shown_csv})")
         return None
     except IsADirectoryError:
         at_key(f"`csv: {csv_name}` is a folder, not a CSV file")
@@ -107,11 +107,11 @@ def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, co
                "name a saved CSV file")
         return None
     except FileTooLarge as error:
-        at_key(f"CSV file `{shortened(csv_name, 60)}` is {error.size:,} bytes; the limit is "
+        at_key(f"CSV file `{shortened(csv_name)}` is {error.size:,} bytes; the limit is "
                f"{MAX_CSV_BYTES:,} bytes (1 MB)")
         return None
     except OSError as error:
-        at_key(f"cannot read CSV file `{shortened(csv_name, 60)}`: {error.strerror}")
+        at_key(f"cannot read CSV file `{shortened(csv_name)}`: {error.strerror}")
         return None
     found, csv_problems = parse_csv(file.data, shown_csv)
     problems.extend(csv_problems)
@@ -137,6 +137,7 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
+    shown_names: list[str] = []  # the series' names as messages quote them
     header_line = 0
     categories: list[str] = []
     rows: list[list[float | None]] = []
@@ -155,6 +156,7 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                              "column of values, separated by commas")
                     return None, problems
                 names = header[1:]
+                shown_names = [shortened(name) for name in names]
                 if len(names) > MAX_SERIES:
                     at(line, f"the header names {len(names):,} series: a chart holds at most "
                              f"{MAX_SERIES}; split the figures into several CSV files")
@@ -164,7 +166,7 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                         at(line, f"column {position} of the header row is empty; "
                                  "name the series")
                     elif names.count(name) > 1 and names.index(name) + 2 == position:
-                        at(line, f"the header names the series `{shortened(name, 60)}` twice")
+                        at(line, f"the header names the series `{shortened(name)}` twice")
                 continue
             if len(cells) != len(header):
                 at(line, f"this row has {len(cells)} cells but the header has {len(header)}; "
@@ -180,24 +182,24 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                 at(line, "the first cell (the category) is empty")
                 continue
             if category in seen:
-                at(line, f"category `{shortened(category, 60)}` is repeated "
+                at(line, f"category `{shortened(category)}` is repeated "
                          f"(first on line {seen[category]})")
                 continue
             seen[category] = line
             values: list[float | None] = []
-            for name, cell in zip(header[1:], cells[1:], strict=True):
-                shown_name = shortened(name, 60)
+            for shown_name, cell in zip(shown_names, cells[1:], strict=True):
                 value = _number(cell)
                 if value is _NOT_A_NUMBER:
                     western = other_digits(cell)
-                    fix = (f"write it with the digits 0 to 9: {western}" if western is not None
+                    fix = (f"write it with the digits 0 to 9: {western}"
+                           if western is not None and _number(western) is not _NOT_A_NUMBER
                            else "write digits such as 1234 or 12.5, or leave the cell empty for "
                                 "no data")
-                    at(line, f"`{shortened(cell, 60)}` in column `{shown_name}` is not a number; "
+                    at(line, f"`{shortened(cell)}` in column `{shown_name}` is not a number; "
                              f"{fix}")
                     value = None
                 elif value is not None and abs(value) > MAX_CHART_VALUE:
-                    at(line, f"`{shortened(cell, 60)}` in column `{shown_name}` {TOO_LARGE}")
+                    at(line, f"`{shortened(cell)}` in column `{shown_name}` {TOO_LARGE}")
                     value = None
                 values.append(value)
             categories.append(category)
@@ -222,10 +224,10 @@ _NOT_A_NUMBER = object()
 def _number(cell: str):
     """The cell's number, None for an empty cell, or _NOT_A_NUMBER. Only the digits 0 to 9
     count, as in the meeting file: Python's float() also reads other scripts' digits (١٢,
-    １２) and underscores (1_000), which YAML refuses."""
+    １２), which YAML refuses. (Both take 1_000.)"""
     if cell == "":
         return None
-    if not cell.isascii() or "_" in cell:
+    if not cell.isascii():
         return _NOT_A_NUMBER
     text = cell.replace(",", "") if _THOUSANDS.match(cell) else cell
     try:

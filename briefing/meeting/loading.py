@@ -115,10 +115,11 @@ def _diagnostic(error: dict, document: YamlDocument, shown: str) -> Diagnostic:
     if kind == "missing":
         line, column = document.locate(loc[:-1])
         parent = f" under `{_dotted(loc[:-1])}`" if loc[:-1] else ""
-        message = f"missing required key `{shortened(str(loc[-1]), 60)}`{parent}"
+        message = f"missing required key `{loc[-1]}`{parent}"
     elif kind == "extra_forbidden":
         line, column = document.locate(loc)
-        message = f"unknown key `{shortened(str(loc[-1]), 60)}`" + (f" in `{_dotted(loc[:-1])}`" if loc[:-1] else "")
+        message = f"unknown key `{shortened(str(loc[-1]))}`" + (
+            f" in `{_dotted(loc[:-1])}`" if loc[:-1] else "")
         suggestion = _suggest(str(loc[-1]), loc[:-1])
         if str(loc[-1]).isdigit() and isinstance(value, (int, float)) or value is None and str(loc[-1]).isdigit():
             message += ("; inside { } a comma ends a value, so a number written 1,200 becomes 1 "
@@ -163,7 +164,7 @@ def _dotted(loc: KeyPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = shortened(str(part), 60)
+            name = shortened(str(part))
             text += f".{name}" if text else name
     return text
 

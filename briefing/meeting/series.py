@@ -182,7 +182,14 @@ class SeriesLoader:
                     newer.shown_path, line, column,
                     f"`meeting.follows` makes a loop: {loop} → {seen[target].shown_path}; "
                     "a meeting can only follow an earlier one")])
-            if not target.is_file():
+            try:
+                found = target.is_file()
+            except OSError as error:  # a name too long for the file system, say
+                raise InputError([Diagnostic(
+                    newer.shown_path, line, column,
+                    f"`meeting.follows` names {newer.content.meeting.follows!r}, which cannot "
+                    f"be read ({error.strerror}); name the meeting file it follows")]) from None
+            if not found:
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
                     f"`meeting.follows` names {newer.content.meeting.follows!r}, but there is "

@@ -288,6 +288,8 @@ def value_hint(expected: str, value: object) -> str:
     if isinstance(value, float) and expected == "a whole number":
         return "; a count is a whole number of people"
     if isinstance(value, str) and expected.startswith("a date"):
+        if value.strip() != value and _is_day(value.strip()):
+            return f"; write it without the spaces or line break around it: {value.strip()}"
         return _date_hint(value.strip())
     if isinstance(value, str) and expected.startswith("a list"):
         if value.startswith("-"):
@@ -301,38 +303,61 @@ def value_hint(expected: str, value: object) -> str:
     return ""
 
 
-def other_digits(text: str) -> str | None:
-    """The text with digits of another script (Arabic-Indic ٢٠٢٥, fullwidth ２０２５) written
-    0 to 9, if it has any: YAML reads numbers and dates in 0 to 9 only."""
-    if not any(character.isdigit() and not character.isascii() for character in text):
+def other_digits(text: str, shape: str = ".*") -> str | None:
+    """The text with the decimal digits of another script (Arabic-Indic ٢٠٢٥, fullwidth
+    ２０２５) written 0 to 9, if it has any and then fully matches the regular expression
+    `shape` (a number, a date); else None. Meeting files and their CSV files take numbers and
+    dates in the digits 0 to 9 only. (Superscript or circled digits are not decimal digits:
+    no number was ever written with them, so they get no such hint.)"""
+    if all(character.isascii() for character in text):
         return None
-    return "".join(str(unicodedata.digit(character, "")) if character.isdigit() else character
-                   for character in text)
+    western = "".join(str(unicodedata.decimal(character, character))
+                      if not character.isascii() else character for character in text)
+    return western if western != text and re.fullmatch(shape, western) else None
+
+
+_PLAIN_NUMBER = r"[-+]?[0-9]+(\.[0-9]+)?"
 
 
 def _number_hint(text: str, whole: bool) -> str:
     if (western := other_digits(text)) is not None:
-        return f"; write it with the digits 0 to 9: {western}"
+        if re.fullmatch(_PLAIN_NUMBER, western):
+            return f"; write it with the digits 0 to 9: {western}"
+        text = western  # `１２ people`: the hints below then give 12
     lowered = text.lower()
     if lowered in _NUMBER_WORDS:
         return f"; write it in digits: {_NUMBER_WORDS[lowered]}"
-    if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", text):
         return f"; write it without commas: {text.replace(',', '')}"
-    if re.fullmatch(r"[-+]?\d+(\.\d+)?[eE][-+]?\d+", text):
+    if re.fullmatch(r"[-+]?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+", text):
         return "; write the number out in full, without an exponent"
-    match = re.match(r"^[£$€]?\s*([-+]?\d+(?:\.\d+)?)\s*(%|[A-Za-z].*)?$", text)
+    match = re.match(r"^[£$€]?\s*([-+]?[0-9]+(?:\.[0-9]+)?)\s*(%|[A-Za-z].*)?$", text)
     if match and (match.group(2) or text[0] in "£$€"):
         unit = "" if whole else " and put the unit in `unit:`"
         return f"; write only the number: {match.group(1)}{unit}"
     return "; write it in digits, such as 12" if whole else "; write it in digits, such as 12.5"
 
 
+def _is_day(text: str) -> bool:
+    """Whether the text is a day of the calendar written YYYY-MM-DD."""
+    import datetime as dt
+
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _date_hint(text: str) -> str:
     import calendar
     import datetime as dt
 
-    if (western := other_digits(text)) is not None:
-        return f"; write it with the digits 0 to 9: {western}"
+    if (western := other_digits(text, r"[0-9]{1,4}-[0-9]{1,2}-[0-9]{1,2}")) is not None:
+        year, month, day = (int(part) for part in western.split("-"))
+        return f"; write it with the digits 0 to 9: {year:04d}-{month:02d}-{day:02d}"
 
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         year, month, day = (int(part) for part in text.split("-"))

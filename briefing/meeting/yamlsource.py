@@ -38,7 +38,7 @@ Location = tuple[int, int]  # 1-based line and column
 KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
 
 # A date as the format writes it (YYYY-MM-DD), in the digits 0 to 9 only.
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+ISO_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # \Z: no line break after it
 # Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
 # "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -403,9 +403,9 @@ class _Builder:
         return value
 
 
-def shortened(text: str, most: int = 40) -> str:
-    """A user's text as a message quotes it: cut to `most` characters with "…", so an error
-    about a 100,000-character key or cell stays one readable line."""
+def shortened(text: str, most: int = 60) -> str:
+    """A user's key, name or cell as a message quotes it: over `most` characters, its first
+    `most` - 3 and "…", so an error about a 100,000-character key stays a short line."""
     return text if len(text) <= most else text[:most - 3] + "…"
 
 
@@ -419,9 +419,9 @@ def describe(value: Any) -> str:
         return f"a number of about {round(value.bit_length() * math.log10(2)):,} digits"
     if isinstance(value, (int, float)):
         text = str(value)
-        return f"the number {shortened(text)}"
+        return f"the number {shortened(text, 40)}"
     if isinstance(value, str):
-        return f"the text {shortened(value)!r}"
+        return f"the text {shortened(value, 40)!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
