@@ -22,14 +22,14 @@ import click
 
 from briefing import __version__
 from briefing.config import SETTINGS
-from briefing.errors import BriefingError, Diagnostic, InputError
+from briefing.errors import BriefingError, Diagnostic, InputError, one_line, readable
 
 log = logging.getLogger("briefing")
 
 
 class _PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = one_line(record.getMessage())
         if record.levelno >= logging.ERROR:
             return f"error: {message}"
         if record.levelno >= logging.WARNING:
@@ -47,6 +47,11 @@ class _StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, value) -> None:
         pass
+
+
+def _say(line: str) -> None:
+    """Print an error or warning line to stderr, as one line whatever the files hold."""
+    click.echo(one_line(line), err=True)
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -93,13 +98,20 @@ def _run(function, verbose: int) -> None:
         code = function()
     except InputError as error:
         for diagnostic in error.diagnostics:
-            click.echo(f"error: {diagnostic}", err=True)
+            _say(f"error: {diagnostic}")
         code = error.exit_code
     except BriefingError as error:
-        click.echo(f"error: {error}", err=True)
+        _say(f"error: {error}")
         if verbose:
             traceback.print_exc()
         code = error.exit_code
+    except OSError as error:  # a path the system refuses (too long, a loop): not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        _say(readable(f"error: {where}{error.strerror or error}; check the paths in "
+                      "briefing.toml and the files it names"))
+        if verbose:
+            traceback.print_exc()
+        code = 1
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         code = 130
@@ -222,9 +234,9 @@ def _build_and_report(config, files, quiet: bool, kept=None) -> int:  # noqa: AN
     with _progress_bar(quiet) as progress:
         report = run_build(config, files, progress=progress, kept=kept)
     for diagnostic in report.warnings:
-        click.echo(f"warning: {diagnostic}", err=True)
+        _say(f"warning: {diagnostic}")
     for _what, why in report.failed:
-        click.echo(f"error: {why}", err=True)
+        _say(f"error: {why}")
     failed = len({what for what, _ in report.failed})
     why = (f" ({_plural(report.strict_failures, 'warning')} failed with --strict)"
            if report.strict_failures else "")
@@ -372,9 +384,9 @@ def serve(files, settings, port, host, open_browser, interval, poll, workspace, 
 def _show_error(error: BriefingError) -> None:
     if isinstance(error, InputError):
         for diagnostic in error.diagnostics:
-            click.echo(f"error: {diagnostic}", err=True)
+            _say(f"error: {diagnostic}")
     else:
-        click.echo(f"error: {error}", err=True)
+        _say(f"error: {error}")
 
 
 @main.command(short_help="Validate meeting files without rendering them.")
@@ -422,7 +434,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], output_format: str, checke
             click.echo(f"::{d.severity} file={_github_property(d.path)}{where}::"
                        f"{_github_data(d.message)}")
         else:
-            click.echo(f"{d.severity}: {d}", err=True)
+            _say(f"{d.severity}: {d}")
     if output_format == "text":
         errors = sum(d.severity == "error" for d in diagnostics)
         warnings = len(diagnostics) - errors

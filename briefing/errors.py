@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # A message quotes what the user wrote. A run of it without a space this long (a key, cell or
-# path of 100,000 characters) is cut, and a line break in it is shown as ⏎, so that each
-# problem stays one line that no file can break into a forged second one.
+# path of 100,000 characters) is cut in its middle, keeping both ends (a path's file name).
 LONGEST_RUN = 200
 _LONG_RUN = re.compile(rf"\S{{{LONGEST_RUN + 1},}}")
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """Text as one printed line: a line break shown as ⏎ and any other control character
+    (a terminal's escape codes) as \\xNN, so nothing a file holds, or is named, can start a
+    line of output that reads as another error, or move the terminal's cursor."""
+    text = _LINE_BREAK.sub("⏎", text)
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def readable(message: str) -> str:
-    """The message on one line, each over-long run of it cut with "…"."""
-    message = _LINE_BREAK.sub("⏎", message)
-    return _LONG_RUN.sub(lambda run: run.group()[:LONGEST_RUN - 3] + "…", message)
+    """A message as one line, each over-long run of it cut in the middle with "…"."""
+    return _LONG_RUN.sub(lambda run: run.group()[:120] + "…" + run.group()[-(LONGEST_RUN - 121):],
+                         one_line(message))
 
 
 @dataclass(frozen=True, order=True)

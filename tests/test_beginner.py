@@ -113,6 +113,8 @@ CORPUS = {
                        [(7, ["`attendance[0].count` should be a whole number", "in digits: 12"])]),
     "count-in-fullwidth-digits": (COUNT + "    count: １２\n",
                                   [(7, ["with the digits 0 to 9: 12"])]),
+    "count-in-arabic-indic-digits-with-a-leading-zero": (COUNT + "    count: ٠١٢\n",
+                                                         [(7, ["with the digits 0 to 9: 12"])]),
     "count-in-fullwidth-digits-with-unit": (COUNT + "    count: １２ people\n",
                                             [(7, ["write only the number: 12"])]),
     "count-in-arabic-indic-digits-and-letters": (COUNT + "    count: ١٢abc\n",

@@ -243,27 +243,76 @@ def test_a_very_long_word_in_any_message_is_cut(workspace, name, text, line):
     assert result.returncode == 1, result.stderr[:2000]
     errors = [row for row in result.stderr.splitlines() if row.startswith("error:")]
     assert errors and errors[0].startswith(f"error: inputs/m.yaml:{line}:"), errors[0][:300]
-    assert "x" * 190 in errors[0] and "x" * 201 not in errors[0] and "…" in errors[0]
+    assert "x" * 50 in errors[0] and "x" * 201 not in errors[0] and "…" in errors[0]
     assert max(len(row) for row in errors) < 1_000, max(len(row) for row in errors)
 
 
-@pytest.mark.parametrize("where", ["key", "csv"])
+@pytest.mark.parametrize("where", ["key", "csv", "file name", "layout name"])
 def test_a_line_break_in_quoted_text_cannot_forge_another_error(workspace, where):
-    """Text a message quotes is shown on the message's own line (⏎ for its line break), so a
-    file cannot print a line that reads as an error about some other file."""
-    forged = "a\nerror: inputs/other.yaml:1:1: forged"
+    """What an error quotes or names (a key, a cell, a file's name, a setting) is printed on
+    the error's own line, ⏎ for its line break: a file cannot print a line that reads as an
+    error about some other file."""
+    forged = "a\nerror: other.yaml:1:1: forged"
     if where == "key":
         write_meeting(workspace / "inputs", "m.yaml", HEAD + f"  ? {forged!r}\n  : 1\n"
                       .replace("'", '"'))
-    else:
+    elif where == "csv":
         csv_meeting(workspace, "rates.csv")
         (workspace / "inputs" / "rates.csv").write_text(
             f'Year,Rate\n2021,"{forged}"\n', encoding="utf-8")
+    elif where == "file name":
+        write_meeting(workspace / "inputs", f"{forged}.yaml", "meeting: [\n")
+    else:
+        (workspace / "briefing.toml").write_text(f"build = [{forged!r}]\n".replace("\n'", "'")
+                                                 .replace("'", '"').replace("a\n", "a\\n"))
+        write_meeting(workspace / "inputs", "m.yaml", HEAD)
+    result = run_cli("check" if where != "layout name" else "build", cwd=workspace)
+    assert result.returncode != 0
+    assert not any(row.startswith("error: other.yaml") for row in
+                   result.stderr.splitlines()), result.stderr
+    assert "a⏎error: other.yaml:1:1: forged" in result.stderr
+
+
+def test_a_terminal_escape_in_a_csv_cell_is_refused_and_never_printed(workspace):
+    where = csv_meeting(workspace, "rates.csv")
+    (workspace / "inputs" / "rates.csv").write_text(
+        'Year,Rate\n"20\x1b[1A\x1b[2K21",1\n', encoding="utf-8")
     result = run_cli("check", cwd=workspace)
     assert result.returncode == 1
-    assert not any(row.startswith("error: inputs/other.yaml") for row in
-                   result.stderr.splitlines()), result.stderr
-    assert "a⏎error: inputs/other.yaml:1:1: forged" in result.stderr
+    assert ("error: inputs/rates.csv:2: cell 1 contains the control character U+001B, which "
+            "cannot be printed; remove it") in result.stderr
+    assert "\x1b" not in result.stderr  # the escape itself never reaches the terminal
+    assert where
+
+
+def test_paths_the_system_refuses_are_errors_not_tracebacks(workspace):
+    """A symbolic link loop named by `follows`, `csv` or the command line, an `extends` name
+    and an output folder too long for the file system: each an error, never a traceback."""
+    (workspace / "inputs" / "loop").symlink_to("loop")
+    write_meeting(workspace / "inputs", "m.yaml", HEAD + "  follows: loop/x.yaml\n")
+    write_meeting(workspace / "inputs", "n.yaml", HEAD + "data:\n  - {id: d, title: D, "
+                  "source: s, csv: loop/x.csv}\n")
+    result = run_cli("check", cwd=workspace)
+    assert "error: inputs/m.yaml:5:12: `meeting.follows` names 'loop/x.yaml', which is not " \
+        "allowed" in result.stderr
+    assert "error: inputs/n.yaml:6:39: `csv: loop/x.csv` must be a relative path" in result.stderr
+    named = run_cli("check", "inputs/loop/x.yaml", cwd=workspace)
+    assert "error: inputs/loop/x.yaml: cannot read the file: Too many levels of symbolic links" \
+        in named.stderr
+    (workspace / "inputs" / "loop").unlink()
+    (workspace / "layouts" / "pack").mkdir(parents=True)
+    (workspace / "layouts" / "pack" / "layout.toml").write_text(f'extends = "{"z" * 5000}"\n')
+    extends = run_cli("check", cwd=workspace)
+    assert "error: layouts/pack/layout.toml:1: `extends = \"zzz" in extends.stderr
+    assert "names no layout folder" in extends.stderr
+    (workspace / "layouts" / "pack" / "layout.toml").unlink()
+    (workspace / "briefing.toml").write_text(f'output = "{"z" * 5000}"\n')
+    output = run_cli("build", "-l", "brief", cwd=workspace)
+    assert output.returncode == 1
+    assert "File name too long; check the paths in briefing.toml" in output.stderr
+    for run in (result, named, extends, output):
+        assert "Traceback" not in run.stderr
+        assert max(len(row) for row in run.stderr.splitlines()) < 1_000
 
 
 def test_a_follows_name_too_long_for_the_file_system_is_a_located_error(workspace):

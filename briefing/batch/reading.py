@@ -56,7 +56,12 @@ def output_name_problems(config: Config, paths: list[Path]) -> dict[Path, Diagno
 def shown(path: Path, config: Config) -> str:
     """The path as the user knows it: relative to the workspace where possible (a symbolic
     link is named where it is, not where it leads)."""
-    for candidate in (Path(os.path.abspath(path)), path.resolve()):
+    candidates = [Path(os.path.abspath(path))]
+    try:
+        candidates.append(path.resolve())
+    except (OSError, RuntimeError):  # a loop of symbolic links: named as written
+        pass
+    for candidate in candidates:
         if candidate.is_relative_to(config.workspace):
             return str(candidate.relative_to(config.workspace))
     return str(path)

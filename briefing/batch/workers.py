@@ -352,8 +352,14 @@ def limit_memory(megabytes: int) -> None:
 
 
 def _start_worker(config: Config, level: int) -> Renderer:
+    from briefing.errors import one_line
+
+    class OneLine(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return one_line(f"warning: {record.getMessage()}")  # workers only warn
+
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("warning: %(message)s"))  # workers only warn
+    handler.setFormatter(OneLine())
     logging.getLogger("briefing").addHandler(handler)
     logging.getLogger("briefing").setLevel(max(level, logging.WARNING))
     logging.getLogger("briefing").propagate = False

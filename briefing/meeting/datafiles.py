@@ -18,8 +18,14 @@ from pathlib import Path, PurePosixPath
 from briefing.errors import Diagnostic
 from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
-from briefing.meeting.yamlslips import other_digits
-from briefing.meeting.yamlsource import MAX_CATEGORIES, MAX_SERIES, YamlDocument, shortened
+from briefing.meeting.yamlslips import PLAIN_NUMBER, other_digits, plain_number
+from briefing.meeting.yamlsource import (
+    CONTROL_CHARACTER,
+    MAX_CATEGORIES,
+    MAX_SERIES,
+    YamlDocument,
+    shortened,
+)
 
 MAX_CSV_BYTES = 1024 * 1024
 TOO_LARGE = f"is too large to chart (the limit is ±{MAX_CHART_VALUE:,})"
@@ -71,7 +77,10 @@ def csv_path(csv_name: str, meeting_path: Path) -> Path | None:
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         return None
     folder = meeting_path.parent.resolve()
-    target = (folder / Path(*relative.parts)).resolve()
+    try:
+        target = (folder / Path(*relative.parts)).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links: it leads nowhere inside
+        return None
     return target if target.is_relative_to(folder) else None
 
 
@@ -149,6 +158,15 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
             if not any(cell.strip() for cell in row):
                 continue  # blank lines, including a trailing one, are allowed
             cells = [cell.strip() for cell in row]
+            unprintable = [(position, found.group()) for position, cell in enumerate(cells, 1)
+                           if (found := CONTROL_CHARACTER.search(cell))]
+            if unprintable:  # as in a meeting file's text: it would print as nothing
+                position, character = unprintable[0]
+                at(line, f"cell {position} contains the control character "
+                         f"U+{ord(character):04X}, which cannot be printed; remove it")
+                if header is None:
+                    return None, problems
+                continue
             if header is None:
                 header, header_line = cells, line
                 if len(header) < 2:
@@ -191,8 +209,8 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
                 value = _number(cell)
                 if value is _NOT_A_NUMBER:
                     western = other_digits(cell)
-                    fix = (f"write it with the digits 0 to 9: {western}"
-                           if western is not None and _number(western) is not _NOT_A_NUMBER
+                    fix = (f"write it with the digits 0 to 9: {plain_number(western)}"
+                           if western is not None and re.fullmatch(PLAIN_NUMBER, western)
                            else "write digits such as 1234 or 12.5, or leave the cell empty for "
                                 "no data")
                     at(line, f"`{shortened(cell)}` in column `{shown_name}` is not a number; "

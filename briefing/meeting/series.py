@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -12,7 +13,7 @@ from briefing.errors import Diagnostic, InputError
 from briefing.files import FileRead, Reads, read_file, root_for
 from briefing.meeting.loading import Meeting, is_overdue, load_meeting
 from briefing.meeting.models import Action, MeetingInfo, Quote
-from briefing.meeting.yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
+from briefing.meeting.yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES, shortened
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,11 @@ class SeriesLoader:
         it is refused unread."""
         path = Path(path)
         inside = root_for(path, self.workspace) if self.workspace is not None else None
-        return _remembered(self._meetings, path.resolve(),
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a loop of symbolic links: reading it says so
+            key = Path(os.path.abspath(path))
+        return _remembered(self._meetings, key,
                            lambda: load_meeting(path, self.shown(path), read=self.read,
                                                 inside=inside))
 
@@ -171,7 +176,7 @@ class SeriesLoader:
                 # Refused before anything is read: the message never shows the target's text.
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
-                    f"`meeting.follows` names {newer.content.meeting.follows!r}, which is not "
+                    f"`meeting.follows` names {shortened(newer.content.meeting.follows)!r}, which is not "
                     f"allowed: it must be a relative path to a .yaml meeting file inside "
                     f"{self._root_shown(root)} (no absolute paths, and no `..` or symbolic "
                     "link leading outside it)")])
@@ -187,12 +192,12 @@ class SeriesLoader:
             except OSError as error:  # a name too long for the file system, say
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
-                    f"`meeting.follows` names {newer.content.meeting.follows!r}, which cannot "
+                    f"`meeting.follows` names {shortened(newer.content.meeting.follows)!r}, which cannot "
                     f"be read ({error.strerror}); name the meeting file it follows")]) from None
             if not found:
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
-                    f"`meeting.follows` names {newer.content.meeting.follows!r}, but there is "
+                    f"`meeting.follows` names {shortened(newer.content.meeting.follows)!r}, but there is "
                     f"no file {self.shown(target)} (the path is relative to this file)")])
             try:
                 older = self.load(target)
@@ -264,7 +269,10 @@ def follows_path(follows: str, meeting_path: Path, root: Path) -> Path | None:
     relative = PurePosixPath(follows.replace("\\", "/"))
     if relative.is_absolute() or relative.suffix.lower() not in MEETING_SUFFIXES:
         return None
-    target = (meeting_path.parent / Path(*relative.parts)).resolve()
+    try:
+        target = (meeting_path.parent / Path(*relative.parts)).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links: it leads nowhere inside
+        return None
     return target if target.is_relative_to(root) else None
 
 

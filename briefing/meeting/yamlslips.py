@@ -316,13 +316,21 @@ def other_digits(text: str, shape: str = ".*") -> str | None:
     return western if western != text and re.fullmatch(shape, western) else None
 
 
-_PLAIN_NUMBER = r"[-+]?[0-9]+(\.[0-9]+)?"
+PLAIN_NUMBER = r"[-+]?[0-9]+(\.[0-9]+)?"
+
+
+def plain_number(text: str) -> str:
+    """A number written in 0 to 9 as a meeting file should hold it: no leading zeros, which
+    YAML would read as octal (012 is 10)."""
+    from decimal import Decimal
+
+    return format(Decimal(text), "f")
 
 
 def _number_hint(text: str, whole: bool) -> str:
     if (western := other_digits(text)) is not None:
-        if re.fullmatch(_PLAIN_NUMBER, western):
-            return f"; write it with the digits 0 to 9: {western}"
+        if re.fullmatch(PLAIN_NUMBER, western):
+            return f"; write it with the digits 0 to 9: {plain_number(western)}"
         text = western  # `１２ people`: the hints below then give 12
     lowered = text.lower()
     if lowered in _NUMBER_WORDS:
@@ -355,11 +363,15 @@ def _date_hint(text: str) -> str:
     import calendar
     import datetime as dt
 
-    if (western := other_digits(text, r"[0-9]{1,4}-[0-9]{1,2}-[0-9]{1,2}")) is not None:
-        year, month, day = (int(part) for part in western.split("-"))
-        return f"; write it with the digits 0 to 9: {year:04d}-{month:02d}-{day:02d}"
+    if (western := other_digits(text)) is not None:
+        if re.fullmatch(r"[0-9]{1,4}-[0-9]{1,2}-[0-9]{1,2}", western):
+            year, month, day = (int(part) for part in western.split("-"))
+            padded = f"{year:04d}-{month:02d}-{day:02d}"
+            if _is_day(padded):
+                return f"; write it with the digits 0 to 9: {padded}"
+        text = western  # the hints below then speak of it in 0 to 9
 
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         year, month, day = (int(part) for part in text.split("-"))
         if not 1 <= month <= 12:
             return f" (there is no month {month}: write YYYY-MM-DD, the year, then the month, then the day)"
@@ -367,14 +379,14 @@ def _date_hint(text: str) -> str:
             return " (there is no year 0: write YYYY-MM-DD, the year, then the month, then the day)"
         days = calendar.monthrange(year, month)[1]
         return f" ({dt.date(year, month, 1):%B %Y} has {days} days)"
-    match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
+    match = re.fullmatch(r"([0-9]{1,2})[/.]([0-9]{1,2})[/.]([0-9]{4})", text)
     if match:
         day, month, year = (int(part) for part in match.groups())
         try:
             return f"; if that is {day} {_MONTHS[month - 1].title()} {year}, write {dt.date(year, month, day)}"
         except (ValueError, IndexError):
             return ""
-    match = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})", text)
+    match = re.fullmatch(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+([0-9]{4})", text)
     if match:
         day, name, year = match.groups()
         months = [m for m in _MONTHS if m.startswith(name.lower()[:3])]
@@ -383,10 +395,10 @@ def _date_hint(text: str) -> str:
                 return f"; write {dt.date(int(year), _MONTHS.index(months[0]) + 1, int(day))}"
             except ValueError:
                 return ""
-    match = re.fullmatch(r"(\d{4}-\d{1,2}-\d{1,2})[ T].*", text)
+    match = re.fullmatch(r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T].*", text)
     if match:
         return f"; write only the date, YYYY-MM-DD ({match.group(1)}), without a time"
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", text)
     if match:
         year, month, day = (int(part) for part in match.groups())
         return f"; write the month and day with two digits each: {year:04d}-{month:02d}-{day:02d}"

@@ -41,7 +41,7 @@ KeyPath = tuple[Any, ...]  # ("themes", 0, "title")
 ISO_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # \Z: no line break after it
 # Control characters (other than tab and line breaks) that YAML escapes such as "\e" or
 # "\x1b" can still put into text: they print as nothing and break the PDF's text layer.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # Half of a UTF-16 pair, which YAML's "\ud800" escape can write: not a character, so it
 # cannot be written into a PDF (a pair written as two escapes is two halves, never joined).
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -390,7 +390,7 @@ class _Builder:
             digits = round(value.bit_length() * math.log10(2))
             self.error(node, f"this number has about {digits:,} digits, {_TOO_MANY_DIGITS}")
             return None
-        if isinstance(value, str) and (control := _CONTROL.search(value)):
+        if isinstance(value, str) and (control := CONTROL_CHARACTER.search(value)):
             self.error(node, f"the text contains the control character "
                              f"U+{ord(control.group()):04X}, which cannot be printed; remove it")
             return None

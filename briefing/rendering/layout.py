@@ -34,7 +34,7 @@ LAYOUT_SETTINGS = "layout.toml"
 MAX_LAYOUT_FILE_BYTES = 50 * 1024 * 1024  # any file a layout serves: CSS, fonts, images
 # A layout is named by its folder: never a path (`../pack` would also put PDFs outside output/).
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_-]*"  # a layout folder's name
-LAYOUT_NAME = re.compile(rf"^{_NAME}$")
+LAYOUT_NAME = re.compile(rf"\A{_NAME}\Z")
 
 # Paper width and height in millimetres, and the side margins every built-in layout keeps
 # (base.css @page): a chart is drawn exactly as wide as the text column it prints in.
@@ -194,7 +194,7 @@ class LayoutFolders:
                 parent = self._extended_in_template(folder)
             if parent is None or parent == BASE:
                 break
-            if parent in chain or not any((root / parent).is_dir() for root in self.roots):
+            if parent in chain or not any(_is_folder(root / parent) for root in self.roots):
                 if not declared:  # the template's own mistake: rendering names it
                     break
                 why = (f"goes round in a loop ({' → '.join([*chain, parent])})"
@@ -420,3 +420,11 @@ def _folder_extended_by(template: str) -> str | None:
             return first if slash and LAYOUT_NAME.match(first) else None
         return None
     return None
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether the path is a folder; False for a name the system refuses (too long)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
