@@ -359,6 +359,19 @@ def bad_csv_workspace(workspace):
     return workspace
 
 
+def test_an_inline_category_given_twice_is_a_warning_at_the_second(workspace):
+    """A CSV file may not repeat a category; inline, a repeat is warned of (an error would
+    stop files that built before), and fails `check --strict`."""
+    write_meeting(workspace / "inputs", "m.yaml", minimal_meeting(data=[
+        {"id": "areas", "title": "Areas", "source": "s",
+         "categories": ["North", "South", "North"], "series": {"Stops": [1, 2, 3]}}]))
+    result = run_cli("check", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "category `North` is repeated (also categories[0]); the chart would show two " \
+        "entries a reader cannot tell apart: give each category once" in result.stderr
+    assert run_cli("check", "--strict", cwd=workspace).returncode == 1
+
+
 @pytest.mark.parametrize("command", ["check", "build"])
 def test_bad_csv_row_is_an_error_with_file_and_line(bad_csv_workspace, command):
     result = run_cli(command, cwd=bad_csv_workspace)

@@ -379,6 +379,16 @@ def _check_references(data: Any, document: YamlDocument,
                f"data `{shown_id}` has {len(series):,} series: a chart holds at most "
                f"{MAX_SERIES}; split the data into several charts", errors)
         if csv is None:
+            if isinstance(categories, list):
+                first: dict[object, int] = {}
+                for position, category in enumerate(categories):
+                    if isinstance(category, (str, int, float)) and category in first:
+                        at(("data", index, "categories", position),
+                           f"category `{shortened(str(category))}` is repeated (also "
+                           f"categories[{first[category]}]); the chart would show two entries a "
+                           "reader cannot tell apart: give each category once", warnings)
+                    elif isinstance(category, (str, int, float)):
+                        first[category] = position
             if isinstance(series, dict) and isinstance(categories, list):
                 for name, values in series.items():
                     if isinstance(values, list) and len(values) != len(categories):
