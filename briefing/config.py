@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args, get_origin, get_type_hints
 
 from briefing.editions import EDITIONS
-from briefing.errors import BriefingError, InputError
+from briefing.errors import BriefingError, InputError, shortened
 from briefing.files import read_file, why_unreadable
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     workspace = Path(workspace).resolve()
     for key in overrides:
         if key not in SETTINGS:
-            raise BriefingError(f"unknown setting `{key}`{_did_you_mean(key, SETTINGS)}")
+            raise BriefingError(f"unknown setting `{shortened(key)}`{_did_you_mean(key, SETTINGS)}")
     settings: dict[str, Any] = {}
     config_path = workspace / CONFIG_FILE
     if os.path.lexists(config_path):
@@ -234,9 +234,10 @@ def _check_file_settings(raw: dict, path: Path, text: str = "") -> dict[str, Any
     for key, value in raw.items():
         item = _FILE_KEYS.get(key)
         if item is None:
-            message = f"unknown setting `{key}`{_did_you_mean(key, _FILE_KEYS)}"
+            message = f"unknown setting `{shortened(key)}`{_did_you_mean(key, _FILE_KEYS)}"
         elif not _has_type(value, item.kind):
-            message = f"`{key}` should be {item.described or _TYPE_NAMES[item.kind]}, found {value!r}"
+            message = (f"`{key}` should be {item.described or _TYPE_NAMES[item.kind]}, "
+                       f"found {shortened(repr(value))}")
         elif item.at_least is not None and value < item.at_least:
             message = (f"`{key} = {value}` is {item.out_of_range}; give at least "
                        f"{_shown(item.at_least)} (the default is {item.default_words()})")
@@ -315,7 +316,7 @@ def _check_values(config: Config) -> None:
         value = getattr(config, item.name)
         for choice in (value if item.kind is tuple else (value,)) if item.choices else ():
             if choice not in item.choices:
-                raise BriefingError(f"unknown {item.noun} `{choice}`; choose from "
+                raise BriefingError(f"unknown {item.noun} `{shortened(str(choice))}`; choose from "
                                     f"{', '.join(item.choices)}")
     if config.shard is not None:
         _check_shard(config.shard)

@@ -22,6 +22,12 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
+def shortened(text: str, most: int = 60) -> str:
+    """A user's key, name or cell as a message quotes it: over `most` characters, its first
+    `most` - 3 and "…", so an error about a 100,000-character key stays a short line."""
+    return text if len(text) <= most else text[:most - 3] + "…"
+
+
 def readable(message: str) -> str:
     """A message as one line, each over-long run of it cut in the middle with "…"."""
     return _LONG_RUN.sub(lambda run: run.group()[:120] + "…" + run.group()[-(LONGEST_RUN - 121):],

@@ -51,6 +51,20 @@ def test_mistakes_are_all_reported_on_their_lines(workspace):
     assert any(":4: `jobs` should be a whole number of 1 or more" in m for m in messages)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ('jobs = "{long}"\n', "`jobs` should be a whole number of 1 or more, found 'zzzz zzzz"),
+    ('paper = "{long}"\n', "unknown paper size `zzzz zzzz"),
+])
+def test_a_very_long_value_is_quoted_shortened(workspace, text, expected):
+    """A value of 10,000 characters, spaces and all, is quoted by its start."""
+    write_config(workspace, text.format(long="zzzz " * 2000))
+    with pytest.raises(BriefingError) as caught:
+        load_config(workspace)
+    message = str(caught.value)
+    assert expected in message and "…" in message
+    assert len(message) < 300, len(message)
+
+
 def test_invalid_toml_names_the_line(workspace):
     write_config(workspace, 'paper = "A4"\nbuild = [\n')
     with pytest.raises(InputError) as caught:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from briefing.errors import Diagnostic
+from briefing.errors import Diagnostic, shortened
 from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
 from briefing.meeting.yamlslips import PLAIN_NUMBER, other_digits, plain_number
@@ -24,7 +24,6 @@ from briefing.meeting.yamlsource import (
     MAX_CATEGORIES,
     MAX_SERIES,
     YamlDocument,
-    shortened,
 )
 
 MAX_CSV_BYTES = 1024 * 1024

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from briefing.errors import Diagnostic, InputError
+from briefing.errors import Diagnostic, InputError, shortened
 from briefing.files import FileRead, read_file
 from briefing.meeting.datafiles import Reader, resolve_data
 from briefing.meeting.fields import MARKDOWN, texts
@@ -27,7 +27,6 @@ from briefing.meeting.yamlsource import (
     YamlDocument,
     describe,
     read_yaml,
-    shortened,
 )
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from briefing.errors import Diagnostic, InputError
+from briefing.errors import Diagnostic, InputError, shortened
 from briefing.files import FileRead, Reads, read_file, root_for
 from briefing.meeting.loading import Meeting, is_overdue, load_meeting
 from briefing.meeting.models import Action, MeetingInfo, Quote
-from briefing.meeting.yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES, shortened
+from briefing.meeting.yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
 
 log = logging.getLogger(__name__)
 

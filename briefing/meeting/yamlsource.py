@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from briefing.errors import Diagnostic, InputError
+from briefing.errors import Diagnostic, InputError, shortened
 from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -401,12 +401,6 @@ class _Builder:
                              "rather than \\ud83d\\ude00")
             return None
         return value
-
-
-def shortened(text: str, most: int = 60) -> str:
-    """A user's key, name or cell as a message quotes it: over `most` characters, its first
-    `most` - 3 and "…", so an error about a 100,000-character key stays a short line."""
-    return text if len(text) <= most else text[:most - 3] + "…"
 
 
 def describe(value: Any) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from briefing.errors import BriefingError, Diagnostic, InputError
+from briefing.errors import BriefingError, Diagnostic, InputError, shortened
 from briefing.files import is_inside, read_file, real_path, why_unreadable
 
 # In a checkout the layouts sit beside the package; a built wheel carries them inside it.
@@ -140,7 +140,7 @@ class LayoutFolders:
                                 "its folder (letters, digits, `-` and `_`, e.g. pack or "
                                 "large-print), never by a path")
         if name not in self.names():
-            raise BriefingError(f"layout `{name}` not found; available layouts: "
+            raise BriefingError(f"layout `{shortened(name)}` not found; available layouts: "
                                 f"{', '.join(self.names()) or 'none'}")
         chain = self._chain(name)
         values: dict[str, Any] = {}
@@ -265,17 +265,17 @@ def _setting_problem(key: str, value: Any) -> str | None:
         if isinstance(value, str) and LAYOUT_NAME.match(value):
             return None
         return (f"`extends` should be the folder name of the layout this one extends, "
-                f"e.g. \"pack\", found {value!r}")
+                f"e.g. \"pack\", found {shortened(repr(value))}")
     setting = SETTINGS.get(key)
     if setting is None:
         hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-        return f"unknown key `{key}`" + (
+        return f"unknown key `{shortened(key)}`" + (
             f"; did you mean `{hint[0]}`?" if hint else f"; it may set {', '.join(KNOWN_KEYS)}")
     number = (int,) if setting.whole else (int, float)
     if isinstance(value, bool) or not isinstance(value, number) \
             or not setting.least <= value <= setting.most:
         return (f"`{key}` should be {setting.what} from {setting.least:g} to "
-                f"{setting.most:g}, found {value!r}")
+                f"{setting.most:g}, found {shortened(repr(value))}")
     return None
 
 
