@@ -197,7 +197,8 @@ def load_config(workspace: Path | str = ".", **overrides: Any) -> Config:
     workspace = Path(workspace).resolve()
     for key in overrides:
         if key not in SETTINGS:
-            raise BriefingError(f"unknown setting `{shortened(key)}`{_did_you_mean(key, SETTINGS)}")
+            raise BriefingError(
+                f"unknown setting `{shortened(key)}`{_did_you_mean(key, SETTINGS)}")
     settings: dict[str, Any] = {}
     config_path = workspace / CONFIG_FILE
     if os.path.lexists(config_path):
@@ -316,8 +317,8 @@ def _check_values(config: Config) -> None:
         value = getattr(config, item.name)
         for choice in (value if item.kind is tuple else (value,)) if item.choices else ():
             if choice not in item.choices:
-                raise BriefingError(f"unknown {item.noun} `{shortened(str(choice))}`; choose from "
-                                    f"{', '.join(item.choices)}")
+                raise BriefingError(f"unknown {item.noun} `{shortened(str(choice))}`; choose "
+                                    f"from {', '.join(item.choices)}")
     if config.shard is not None:
         _check_shard(config.shard)
 

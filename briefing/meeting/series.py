@@ -171,13 +171,14 @@ class SeriesLoader:
             if len(chain) == MAX_FOLLOWS:
                 raise self._too_long(chain)
             line, column = newer.document.locate_value(FOLLOWS)
-            target = follows_path(newer.content.meeting.follows, newer.path, root)
+            follows = newer.content.meeting.follows
+            target = follows_path(follows, newer.path, root)
             if target is None:
                 # Refused before anything is read: the message never shows the target's text.
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
-                    f"`meeting.follows` names {shortened(newer.content.meeting.follows)!r}, which is not "
-                    f"allowed: it must be a relative path to a .yaml meeting file inside "
+                    f"`meeting.follows` names {shortened(follows)!r}, which is not allowed: "
+                    "it must be a relative path to a .yaml meeting file inside "
                     f"{self._root_shown(root)} (no absolute paths, and no `..` or symbolic "
                     "link leading outside it)")])
             if target in seen:
@@ -192,13 +193,13 @@ class SeriesLoader:
             except OSError as error:  # a name too long for the file system, say
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
-                    f"`meeting.follows` names {shortened(newer.content.meeting.follows)!r}, which cannot "
-                    f"be read ({error.strerror}); name the meeting file it follows")]) from None
+                    f"`meeting.follows` names {shortened(follows)!r}, which cannot be read "
+                    f"({error.strerror}); name the meeting file it follows")]) from None
             if not found:
                 raise InputError([Diagnostic(
                     newer.shown_path, line, column,
-                    f"`meeting.follows` names {shortened(newer.content.meeting.follows)!r}, but there is "
-                    f"no file {self.shown(target)} (the path is relative to this file)")])
+                    f"`meeting.follows` names {shortened(follows)!r}, but there is no file "
+                    f"{self.shown(target)} (the path is relative to this file)")])
             try:
                 older = self.load(target)
             except InputError as error:

@@ -303,17 +303,16 @@ def value_hint(expected: str, value: object) -> str:
     return ""
 
 
-def other_digits(text: str, shape: str = ".*") -> str | None:
+def other_digits(text: str) -> str | None:
     """The text with the decimal digits of another script (Arabic-Indic ٢٠٢٥, fullwidth
-    ２０２５) written 0 to 9, if it has any and then fully matches the regular expression
-    `shape` (a number, a date); else None. Meeting files and their CSV files take numbers and
-    dates in the digits 0 to 9 only. (Superscript or circled digits are not decimal digits:
-    no number was ever written with them, so they get no such hint.)"""
-    if all(character.isascii() for character in text):
+    ２０２５) written 0 to 9, if it has any; else None. Meeting files and their CSV files take
+    numbers and dates in the digits 0 to 9 only. (Superscript or circled digits are not
+    decimal digits: no number was ever written with them, so they are left as they are.)"""
+    if text.isascii():
         return None
     western = "".join(str(unicodedata.decimal(character, character))
                       if not character.isascii() else character for character in text)
-    return western if western != text and re.fullmatch(shape, western) else None
+    return western if western != text else None
 
 
 PLAIN_NUMBER = r"[-+]?[0-9]+(\.[0-9]+)?"
