@@ -104,3 +104,28 @@ def test_the_cache_key_covers_every_module_of_the_charts_package(tmp_path):
         with (edited / module).open("a", encoding="utf-8") as file:
             file.write("# edited\n")
         assert chart_cache.code_digest(str(edited)) != digest
+
+
+def test_a_label_a_rounding_error_from_another_is_placed_not_moved_for_ever():
+    """Coordinates from a 40-category, 6-series bar chart of negative and positive figures,
+    which drew for ever: the label below a negative bar sits exactly `gap` under another
+    label, (y0 - gap) + gap comes out a hair over y0, so the other label counted as met, and
+    moving clear of it moved the label nowhere. (Run in a thread: on code that loops, the
+    test fails after a minute rather than hanging the suite.)"""
+    import threading
+
+    from briefing.rendering.charts.placement import PAD, stacked_past
+
+    gap, bottom = 3.5999999999999996, -24.92946968748823
+    other = Box(29.366359375, -21.32946968748823, 70.98364062499999, -5.72946968748823)
+    assert other.y0 < bottom + gap and other.y0 - gap == bottom  # met, and moving is no move
+    bar = Box(53.0, bottom + PAD, 55.0, 100.0)  # the label starts at `bottom`, PAD under it
+    placed = []
+    worker = threading.Thread(target=lambda: placed.append(stacked_past(
+        50.78664062499999, 91.68335937499998, 15.600000000000001, False, [bar],
+        [Label("-11,694", other)], gap, True)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert placed, "the label was still being moved after a minute"
+    assert placed[0] == Box(50.78664062499999, bottom - 15.600000000000001, 91.68335937499998,
+                            bottom)

@@ -22,7 +22,7 @@ HEAD = "meeting:\n  title: {title}\n  date: 2025-07-12\n  venue: Hall\n"
 
 def heavy_meeting() -> str:
     """A meeting within every limit that still takes minutes to render: three charts of 500
-    categories by 10 series (each about 20 s on an idle core)."""
+    categories by 10 series (each over a minute to draw on an idle core)."""
     values = ", ".join(f"c{i}" for i in range(500))
     data = "".join(
         f"  - id: d{k}\n    title: Heavy {k}\n    source: s\n    categories: [{values}]\n"

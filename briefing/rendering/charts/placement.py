@@ -103,14 +103,37 @@ def stacked_past(x0: float, x1: float, height: float, upward: bool, obstacles: l
         y1 = min(b.y0 for b in boxes) - space
         return Box(x0, y1 - height, x1, y1)
 
+    # The box keeps its x0 and x1 as it moves up (or down): only labels across them can meet
+    # it. Taken in the order the box comes to them, the labels it has come to are a prefix of
+    # the column, and it is clear once it is past the furthest of them: the same boxes, at the
+    # same coordinates, as looking again at every label after each move, in linear time.
+    column = [label.box for label in labels
+              if label.box.x0 < x1 + gap and x0 < label.box.x1 + gap]
+    column.sort(key=(lambda b: b.y0) if upward else (lambda b: -b.y1))
     box = clear_of(beside, PAD)
+    come_to = 0
+    furthest: Box | None = None  # of the labels come to: the highest top (lowest bottom)
     while True:
-        hits = [label.box for label in labels if box.overlaps(label.box, gap)]
-        if not hits:
+        if upward:
+            while come_to < len(column) and column[come_to].y0 < box.y1 + gap:
+                if furthest is None or column[come_to].y1 > furthest.y1:
+                    furthest = column[come_to]
+                come_to += 1
+            hit = furthest is not None and box.y0 < furthest.y1 + gap
+        else:
+            while come_to < len(column) and box.y0 < column[come_to].y1 + gap:
+                if furthest is None or column[come_to].y0 < furthest.y0:
+                    furthest = column[come_to]
+                come_to += 1
+            hit = furthest is not None and furthest.y0 < box.y1 + gap
+        if not hit:
             return box
         if not stack:
             return None
-        box = clear_of(hits, gap)
+        moved = clear_of([furthest], gap)
+        if moved == box:  # already `gap` from it: a hit only by rounding, (y1 - gap) + gap
+            return box    # being a hair over y1; looking again would go round for ever
+        box = moved
 
 
 def spread(wanted: list[float], height: float, gap: float, floor: float,
