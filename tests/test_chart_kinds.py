@@ -129,3 +129,71 @@ def test_a_label_a_rounding_error_from_another_is_placed_not_moved_for_ever():
     assert placed, "the label was still being moved after a minute"
     assert placed[0] == Box(50.78664062499999, bottom - 15.600000000000001, 91.68335937499998,
                             bottom)
+
+
+def _stacked_past_by_looking_again(x0, x1, height, upward, obstacles, labels, gap, stack):
+    """The placement as first written: after each move, look again at every placed label
+    (with the same guard against a move that moves nothing)."""
+    def clear_of(boxes, space):
+        if upward:
+            y0 = max(b.y1 for b in boxes) + space
+            return Box(x0, y0, x1, y0 + height)
+        y1 = min(b.y0 for b in boxes) - space
+        return Box(x0, y1 - height, x1, y1)
+
+    from briefing.rendering.charts.placement import PAD
+
+    box = clear_of([o for o in obstacles if o.x0 < x1 + gap and x0 < o.x1 + gap], PAD)
+    while True:
+        hits = [label.box for label in labels if box.overlaps(label.box, gap)]
+        if not hits:
+            return box
+        if not stack:
+            return None
+        moved = clear_of(hits, gap)
+        if moved == box:
+            return box
+        box = moved
+
+
+def test_placing_past_a_stack_gives_the_boxes_looking_again_after_each_move_gives():
+    """Labels in columns from where the label starts, the way it moves (up, or down under a
+    negative bar), many exactly `gap` apart by repeated sums (where rounding bites), some
+    overlapping, some to the side; stacking or not: the same box, to the last bit, as the
+    slower way of looking at every label again after each move."""
+    import random
+
+    from briefing.rendering.charts.placement import PAD, stacked_past
+
+    chance = random.Random(20261129)
+    for _case in range(3_000):
+        gap = chance.choice([3.5999999999999996, 0.3 * 11, 0.1 + 0.2, 2.4])
+        height = chance.choice([15.600000000000001, 11.7, 20.8])
+        upward = chance.random() < 0.5
+        bar_end = chance.uniform(-60, 60)  # the top of a bar, or the bottom of a negative one
+        bar = (Box(12.0, bar_end - 40, 18.0, bar_end) if upward
+               else Box(12.0, bar_end, 18.0, bar_end + 40))
+        edge = bar_end + PAD if upward else bar_end - PAD  # where the label starts
+        labels = []
+        for _label in range(chance.randint(0, 12)):
+            apart = chance.choice([gap, gap, gap * 0.5, 0.0, -height / 2, chance.uniform(0, 9)])
+            left = chance.choice([0.0, 10.0, 20.0 + gap, chance.uniform(-30, 60)])
+            if upward:
+                box = Box(left, edge + apart, left + 30.0, edge + apart + height)
+                edge = box.y1
+            else:
+                box = Box(left, edge - apart - height, left + 30.0, edge - apart)
+                edge = box.y0
+            labels.append(Label("9", box))
+        if chance.random() < 0.5:  # one behind where it starts, `gap` or a little less away
+            behind = chance.choice([gap, gap, gap * 0.9])
+            if upward:  # under the label's bottom, bar_end + PAD
+                start = bar_end + PAD
+                labels.append(Label("9", Box(5.0, start - behind - height, 35.0, start - behind)))
+            else:  # over the label's top, bar_end - PAD
+                start = bar_end - PAD
+                labels.append(Label("9", Box(5.0, start + behind, 35.0, start + behind + height)))
+        chance.shuffle(labels)
+        x0 = chance.uniform(-5, 11)  # the label is over (or under) its bar, 12 to 18
+        arguments = (x0, x0 + 24.0, height, upward, [bar], labels, gap, chance.random() < 0.8)
+        assert repr(stacked_past(*arguments)) == repr(_stacked_past_by_looking_again(*arguments))
