@@ -41,7 +41,18 @@ class FileRead:
 
 
 def real_path(path: Path | str) -> Path:
+    """The path with its symbolic links followed as far as they go (a loop of links is left
+    as it stands, where Path.resolve raises)."""
     return Path(os.path.realpath(path))
+
+
+def resolved(path: Path | str) -> Path | None:
+    """The path with every symbolic link followed; None where they cannot all be (a loop of
+    links, a name the system refuses), so the path leads nowhere that can be checked."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # Path.resolve raises RuntimeError for a loop
+        return None
 
 
 def is_inside(path: Path | str, folder: Path | str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from briefing.batch.inputs import find_meetings
 from briefing.config import Config
 from briefing.errors import Diagnostic, InputError
-from briefing.files import Reads
+from briefing.files import Reads, real_path
 from briefing.meeting.series import Series, SeriesLoader, series_warnings
 
 LOCK_NAME = ".briefing.lock"  # in the output folder
@@ -56,12 +56,7 @@ def output_name_problems(config: Config, paths: list[Path]) -> dict[Path, Diagno
 def shown(path: Path, config: Config) -> str:
     """The path as the user knows it: relative to the workspace where possible (a symbolic
     link is named where it is, not where it leads)."""
-    candidates = [Path(os.path.abspath(path))]
-    try:
-        candidates.append(path.resolve())
-    except (OSError, RuntimeError):  # a loop of symbolic links: named as written
-        pass
-    for candidate in candidates:
+    for candidate in (Path(os.path.abspath(path)), real_path(path)):
         if candidate.is_relative_to(config.workspace):
             return str(candidate.relative_to(config.workspace))
     return str(path)

@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from briefing.errors import Diagnostic, shortened
-from briefing.files import FileRead, FileTooLarge, NotRegularFile, OutsideFolder, read_file
+from briefing.files import (
+    FileRead,
+    FileTooLarge,
+    NotRegularFile,
+    OutsideFolder,
+    read_file,
+    resolved,
+)
 from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
 from briefing.meeting.yamlslips import PLAIN_NUMBER, other_digits, plain_number
 from briefing.meeting.yamlsource import (
@@ -76,11 +83,8 @@ def csv_path(csv_name: str, meeting_path: Path) -> Path | None:
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         return None
     folder = meeting_path.parent.resolve()
-    try:
-        target = (folder / Path(*relative.parts)).resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links: it leads nowhere inside
-        return None
-    return target if target.is_relative_to(folder) else None
+    target = resolved(folder / Path(*relative.parts))
+    return target if target is not None and target.is_relative_to(folder) else None
 
 
 def _read_csv_entry(csv_name: str, meeting_path: Path, shown: str, line: int, column: int,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from briefing.errors import Diagnostic, InputError, shortened
-from briefing.files import FileRead, Reads, read_file, root_for
+from briefing.files import FileRead, Reads, read_file, real_path, resolved, root_for
 from briefing.meeting.loading import Meeting, is_overdue, load_meeting
 from briefing.meeting.models import Action, MeetingInfo, Quote
 from briefing.meeting.yamlsource import MAX_FOLLOWS, MEETING_SUFFIXES
@@ -148,11 +147,7 @@ class SeriesLoader:
         it is refused unread."""
         path = Path(path)
         inside = root_for(path, self.workspace) if self.workspace is not None else None
-        try:
-            key = path.resolve()
-        except (OSError, RuntimeError):  # a loop of symbolic links: reading it says so
-            key = Path(os.path.abspath(path))
-        return _remembered(self._meetings, key,
+        return _remembered(self._meetings, real_path(path),
                            lambda: load_meeting(path, self.shown(path), read=self.read,
                                                 inside=inside))
 
@@ -270,11 +265,8 @@ def follows_path(follows: str, meeting_path: Path, root: Path) -> Path | None:
     relative = PurePosixPath(follows.replace("\\", "/"))
     if relative.is_absolute() or relative.suffix.lower() not in MEETING_SUFFIXES:
         return None
-    try:
-        target = (meeting_path.parent / Path(*relative.parts)).resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links: it leads nowhere inside
-        return None
-    return target if target.is_relative_to(root) else None
+    target = resolved(meeting_path.parent / Path(*relative.parts))
+    return target if target is not None and target.is_relative_to(root) else None
 
 
 def series_warnings(series: Series) -> list[Diagnostic]:
