@@ -64,6 +64,11 @@ _MOST_BITS = 13_000
 _TOO_MANY_DIGITS = "more than any count or figure needs; check it"
 
 
+def _about_digits(value: int) -> int:
+    """How many decimal digits a number has, from its bits (str() would refuse a long one)."""
+    return round(value.bit_length() * math.log10(2))
+
+
 class _TooDeep(Exception):
     def __init__(self, mark: yaml.Mark) -> None:
         super().__init__()
@@ -387,8 +392,8 @@ class _Builder:
             return None
         if isinstance(value, int) and value.bit_length() > _MOST_BITS:
             # Written in hexadecimal, say: Python would refuse to print it (over 4,300 digits)
-            digits = round(value.bit_length() * math.log10(2))
-            self.error(node, f"this number has about {digits:,} digits, {_TOO_MANY_DIGITS}")
+            self.error(node, f"this number has about {_about_digits(value):,} digits, "
+                             f"{_TOO_MANY_DIGITS}")
             return None
         if isinstance(value, str) and (control := CONTROL_CHARACTER.search(value)):
             self.error(node, f"the text contains the control character "
@@ -410,7 +415,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"`{str(value).lower()}` (true/false)"
     if isinstance(value, int) and value.bit_length() > _MOST_BITS:  # str() would refuse it
-        return f"a number of about {round(value.bit_length() * math.log10(2)):,} digits"
+        return f"a number of about {_about_digits(value):,} digits"
     if isinstance(value, (int, float)):
         text = str(value)
         return f"the number {shortened(text, 40)}"
