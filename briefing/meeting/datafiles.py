@@ -25,7 +25,7 @@ from briefing.files import (
     resolved,
 )
 from briefing.meeting.models import MAX_CHART_VALUE, DataSet, MeetingFile
-from briefing.meeting.yamlslips import PLAIN_NUMBER, other_digits, plain_number
+from briefing.meeting.yamlslips import number_in_other_digits
 from briefing.meeting.yamlsource import (
     CONTROL_CHARACTER,
     MAX_CATEGORIES,
@@ -211,9 +211,8 @@ def parse_csv(raw: bytes, shown: str) -> tuple[tuple[list[str], dict[str, list[f
             for shown_name, cell in zip(shown_names, cells[1:], strict=True):
                 value = _number(cell)
                 if value is _NOT_A_NUMBER:
-                    western = other_digits(cell)
-                    fix = (f"write it with the digits 0 to 9: {plain_number(western)}"
-                           if western is not None and re.fullmatch(PLAIN_NUMBER, western)
+                    number = number_in_other_digits(cell)
+                    fix = (f"write it with the digits 0 to 9: {number}" if number is not None
                            else "write digits such as 1234 or 12.5, or leave the cell empty for "
                                 "no data")
                     at(line, f"`{shortened(cell)}` in column `{shown_name}` is not a number; "

@@ -14,6 +14,8 @@ import unicodedata
 
 import yaml
 
+from briefing.meeting.yamlsource import ISO_DATE
+
 _CURLY = "\u201c\u201d\u2018\u2019"
 _KEY_VALUE = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<key>[^-\s:#'\"{\[][^:#]*?):(?:\s+(?P<value>.*))?$")
 _BARE_WORDS = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<key>[A-Za-z_][\w-]*)(?P<sep>\s*=\s*|\s+|:)(?P<value>\S.*)?$")
@@ -315,22 +317,22 @@ def other_digits(text: str) -> str | None:
     return western if western != text else None
 
 
-PLAIN_NUMBER = r"[-+]?[0-9]+(\.[0-9]+)?"
-
-
-def plain_number(text: str) -> str:
-    """A number written in 0 to 9 as a meeting file should hold it: no leading zeros, which
-    YAML would read as octal (012 is 10)."""
+def number_in_other_digits(text: str) -> str | None:
+    """A number written in another script's digits (`١٢`, `٠١٢`, `１２.５`), as a meeting file
+    should hold it: in 0 to 9 and without leading zeros, which YAML would read as octal
+    (012 is 10); None if the text is not such a number."""
     from decimal import Decimal
 
-    return format(Decimal(text), "f")
+    western = other_digits(text)
+    if western is None or not re.fullmatch(r"[-+]?[0-9]+(\.[0-9]+)?", western):
+        return None
+    return format(Decimal(western), "f")
 
 
 def _number_hint(text: str, whole: bool) -> str:
-    if (western := other_digits(text)) is not None:
-        if re.fullmatch(PLAIN_NUMBER, western):
-            return f"; write it with the digits 0 to 9: {plain_number(western)}"
-        text = western  # `１２ people`: the hints below then give 12
+    if (number := number_in_other_digits(text)) is not None:
+        return f"; write it with the digits 0 to 9: {number}"
+    text = other_digits(text) or text  # `１２ people`: the hints below then give 12
     lowered = text.lower()
     if lowered in _NUMBER_WORDS:
         return f"; write it in digits: {_NUMBER_WORDS[lowered]}"
@@ -349,7 +351,7 @@ def _is_day(text: str) -> bool:
     """Whether the text is a day of the calendar written YYYY-MM-DD."""
     import datetime as dt
 
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+    if not ISO_DATE.match(text):
         return False
     try:
         dt.date.fromisoformat(text)
